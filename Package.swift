@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Hotline",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hotlined", targets: ["hotlined"]),
+        .executable(name: "hotline-loadgen", targets: ["hotline-loadgen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure core: wire grammar, replies, domain types, directory, triage. No NIO, no GRDB.
+        .target(name: "HotlineCore"),
+        // Durable store: SQLite through GRDB, group commit.
+        .target(
+            name: "HotlineStore",
+            dependencies: [
+                "HotlineCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Network front end, configuration and service wiring.
+        .target(
+            name: "HotlineServer",
+            dependencies: [
+                "HotlineCore",
+                "HotlineStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "hotlined",
+            dependencies: [
+                "HotlineServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "hotline-loadgen",
+            dependencies: [
+                "HotlineServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
+        .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
+        .testTarget(
+            name: "HotlineServerTests",
+            dependencies: ["HotlineServer", "HotlineStore", "HotlineCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

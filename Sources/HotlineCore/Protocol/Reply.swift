@@ -1,0 +1,23 @@
+/// One reply line: `OK <json-object>` or `ERR <code> <text>`.
+public enum Reply: Sendable, Equatable {
+    case ok(JSONObject)
+    case err(HLPError)
+
+    public static func error(_ code: ErrorCode, _ text: String) -> Reply { .err(HLPError(code, text)) }
+
+    /// The line without its LF. Error text is kept to one line of printable characters.
+    public var line: String {
+        switch self {
+        case let .ok(object):
+            return "OK " + object.jsonText
+        case let .err(e):
+            var text = ""
+            for scalar in e.text.unicodeScalars {
+                text.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? " " : scalar)
+            }
+            return "ERR \(e.code.rawValue) \(text)"
+        }
+    }
+
+    public static func greeting(serverName: String) -> String { "HLP/1 \(serverName) ready" }
+}

@@ -1,0 +1,120 @@
+/// What the server needs from its surroundings to answer one line. A snapshot: a reload
+/// swaps it between lines, never during one.
+public struct SessionEnvironment: Sendable {
+    public var serverName: String
+    public var directory: Directory
+    public var tokens: GatewayTokens
+    public var now: Timestamp
+
+    public init(serverName: String, directory: Directory, tokens: GatewayTokens, now: Timestamp) {
+        self.serverName = serverName
+        self.directory = directory
+        self.tokens = tokens
+        self.now = now
+    }
+}
+
+/// What the connection must do after a line.
+public enum SessionAction: Sendable, Equatable {
+    /// Nothing: a blank line, or a line after QUIT.
+    case none
+    case reply(Reply)
+    /// Send the reply after a pause (repeated AUTH failures), then close if asked.
+    case delayedReply(Reply, milliseconds: Int64, close: Bool)
+    /// Send the reply, then close the connection.
+    case replyAndClose(Reply)
+    /// Make the report durable, then reply with its receipt.
+    case report(ReportRequest, gateway: Hotline)
+    /// Look the incident up for this gateway and reply with it.
+    case status(incident: String, gateway: Hotline)
+}
+
+/// The protocol state of one connection (PROTOCOL.md). Pure: lines in, actions out.
+public struct Session: Sendable {
+    public private(set) var gateway: Hotline?
+    public private(set) var authFailures = 0
+    /// After QUIT, or after the connection was told to close.
+    public private(set) var isClosed = false
+
+    public init() {}
+
+    public mutating func receive(line: some Collection<UInt8>, environment env: SessionEnvironment) -> SessionAction {
+        guard !isClosed else { return .none }
+        switch CommandParser.head(line) {
+        case .blank:
+            return .none
+        case let .failure(error):
+            return .reply(.err(error))
+        case let .verb(verb, arguments):
+            if gateway == nil, !verb.allowedBeforeAuth {
+                return .reply(.error(.authRequired, "AUTH first"))
+            }
+            let command: Command
+            do {
+                command = try CommandParser.command(verb, arguments: arguments)
+            } catch {
+                return .reply(.err(error))
+            }
+            return handle(command, env)
+        }
+    }
+
+    /// The line was longer than the limit; its bytes were discarded.
+    public mutating func lineTooLong(limit: Int) -> SessionAction {
+        guard !isClosed else { return .none }
+        return .reply(.error(.tooLong, "line longer than \(limit) bytes"))
+    }
+
+    private mutating func handle(_ command: Command, _ env: SessionEnvironment) -> SessionAction {
+        switch command {
+        case .ping:
+            return .reply(.ok(["pong": true]))
+        case .quit:
+            isClosed = true
+            return .replyAndClose(.ok(["bye": true]))
+        case let .auth(id, token):
+            return authenticate(id, token, env)
+        case let .report(object):
+            guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
+            do {
+                let request = try ReportValidator.validate(
+                    object, commune: gateway.communeCode, directory: env.directory, now: env.now)
+                return .report(request, gateway: gateway)
+            } catch {
+                return .reply(.err(error))
+            }
+        case let .status(incident):
+            guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
+            return .status(incident: incident, gateway: gateway)
+        case .ack, .attend, .close, .retract:
+            return .reply(.error(.unknownCommand, "command not supported by this server yet"))
+        }
+    }
+
+    private mutating func authenticate(_ id: String, _ token: String, _ env: SessionEnvironment) -> SessionAction {
+        let valid = env.tokens.verify(gateway: id, token: token)
+        if valid, let hotline = env.directory.hotlines[id] {
+            if let current = gateway, current.id != hotline.id {
+                return .reply(.error(.conflict, "already authenticated as \(current.id)"))
+            }
+            gateway = hotline
+            let commune = env.directory.communes[hotline.communeCode]
+            return .reply(
+                .ok([
+                    "gateway": .string(hotline.id), "commune": .string(hotline.communeCode),
+                    "name": .string(commune?.name ?? hotline.name), "server": .string(env.serverName),
+                    "protocol": JSONValue(HLPDefaults.protocolVersion),
+                ]))
+        }
+        authFailures += 1
+        let reply = Reply.error(.authFailed, "wrong gateway or token")
+        if authFailures >= HLPDefaults.authCloseAt {
+            isClosed = true
+            return .delayedReply(reply, milliseconds: HLPDefaults.authFailureDelayMilliseconds, close: true)
+        }
+        if authFailures >= HLPDefaults.authDelayFrom {
+            return .delayedReply(reply, milliseconds: HLPDefaults.authFailureDelayMilliseconds, close: false)
+        }
+        return .reply(reply)
+    }
+}

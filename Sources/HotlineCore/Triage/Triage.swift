@@ -1,0 +1,66 @@
+/// A responder chosen for an incident, with its distance from the incident.
+public struct Assignment: Sendable, Equatable {
+    public var responder: Responder
+    public var distanceMeters: Int
+
+    public init(responder: Responder, distanceMeters: Int) {
+        self.responder = responder
+        self.distanceMeters = distanceMeters
+    }
+
+    /// `{"id","kind","name","phone","distance_m"}` as in the receipt.
+    public var json: JSONValue {
+        .object([
+            "id": .string(responder.id), "kind": .string(responder.kind.rawValue), "name": .string(responder.name),
+            "phone": .string(responder.phone), "distance_m": JSONValue(distanceMeters),
+        ])
+    }
+}
+
+public struct TriageResult: Sendable, Equatable {
+    /// The nearest eligible responder, `nil` only if no prevention group or trusted address is
+    /// open at the time.
+    public var assigned: Assignment?
+    /// The next two, nearest first.
+    public var backups: [Assignment]
+    /// The nearest health facility with a free shelter place, when one was needed.
+    public var shelter: Assignment?
+}
+
+/// Chooses who responds. Pure: the caller supplies the directory, the time and the shelter
+/// places currently held.
+public enum Triage {
+    /// Number of backups listed after the assignee.
+    public static let backupCount = 2
+
+    /// - Parameters:
+    ///   - needsShelter: the report is `critical`, `injured` or `needs_shelter`.
+    ///   - heldPlaces: shelter places held per health facility id by open incidents.
+    public static func triage(
+        directory: Directory, at point: GeoPoint, time: Timestamp, needsShelter: Bool, heldPlaces: [String: Int]
+    ) -> TriageResult {
+        let responders = directory.responders
+        let nearest = directory.assignableIndex.nearest(to: point, k: 1 + backupCount) { item in
+            responders[directory.assignable[item]].hours.isOpen(at: time)
+        }
+        let chosen = nearest.map {
+            Assignment(responder: responders[directory.assignable[$0.item]], distanceMeters: Int($0.meters.rounded()))
+        }
+        var shelter: Assignment?
+        if needsShelter {
+            let facility = directory.facilityIndex.nearest(to: point, k: 1) { item in
+                let r = responders[directory.facilities[item]]
+                return r.shelterBeds - heldPlaces[r.id, default: 0] > 0
+            }.first
+            shelter = facility.map {
+                Assignment(responder: responders[directory.facilities[$0.item]], distanceMeters: Int($0.meters.rounded()))
+            }
+        }
+        return TriageResult(assigned: chosen.first, backups: Array(chosen.dropFirst()), shelter: shelter)
+    }
+
+    /// Whether a report needs a shelter place.
+    public static func needsShelter(severity: Severity, injured: Bool, needsShelter: Bool) -> Bool {
+        severity == .critical || injured || needsShelter
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import HotlineCore
+import TOMLKit
+
+extension Configuration {
+    /// Reads and checks a configuration file. Unknown sections and keys are errors, so that a
+    /// typo never silently leaves a default in force.
+    public static func load(path: String) throws(ConfigurationError) -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("\(path): cannot be read (missing or not readable)")
+        }
+        guard let text = String(validating: Array(data), as: UTF8.self) else {
+            throw ConfigurationError("\(path): not valid UTF-8")
+        }
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let base = (absolute as NSString).deletingLastPathComponent
+        var config = try parse(text, baseDirectory: base, name: path)
+        config.sourcePath = absolute
+        return config
+    }
+
+    public static func parse(_ text: String, baseDirectory: String, name: String) throws(ConfigurationError) -> Configuration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(
+                "\(name):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+        } catch {
+            throw ConfigurationError("\(name): \(error)")
+        }
+        var c = Configuration()
+        func fail(_ why: String) -> ConfigurationError { ConfigurationError("\(name): \(why)") }
+        func path(_ p: String) -> String {
+            p.hasPrefix("/") ? p : ((baseDirectory as NSString).appendingPathComponent(p) as NSString).standardizingPath
+        }
+        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines"]
+        for key in table.keys where !sections.contains(key) {
+            throw fail("unknown section [\(key)] (known: \(sections.joined(separator: ", ")))")
+        }
+        func section(_ name: String, _ keys: [String]) throws(ConfigurationError) -> TOMLTable? {
+            guard let value = table[name] else { return nil }
+            guard let t = value.table else { throw fail("[\(name)] must be a table") }
+            for key in t.keys where !keys.contains(key) {
+                throw fail("unknown key \(name).\(key) (known: \(keys.joined(separator: ", ")))")
+            }
+            return t
+        }
+        func string(_ t: TOMLTable, _ section: String, _ key: String) throws(ConfigurationError) -> String? {
+            guard let v = t[key] else { return nil }
+            guard let s = v.string, !s.isEmpty else { throw fail("\(section).\(key) must be a non-empty string") }
+            return s
+        }
+        if let t = try section("server", ["listen", "name", "max_line_bytes"]) {
+            if let listen = try string(t, "server", "listen") {
+                guard let (host, port) = parseListen(listen) else {
+                    throw fail("server.listen must be HOST:PORT (IPv6 as [::1]:7300), not \"\(listen)\"")
+                }
+                c.server.host = host
+                c.server.port = port
+            }
+            if let n = try string(t, "server", "name") {
+                guard n.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }), n.utf8.count <= 64 else {
+                    throw fail("server.name must be one word of at most 64 bytes without spaces or control characters")
+                }
+                c.server.name = n
+            }
+            if let v = t["max_line_bytes"] {
+                guard let n = v.int, (256...1_048_576).contains(n) else {
+                    throw fail("server.max_line_bytes must be a whole number from 256 to 1048576")
+                }
+                c.server.maxLineBytes = n
+            }
+        }
+        if let t = try section("storage", ["data_dir"]), let d = try string(t, "storage", "data_dir") {
+            c.storage.dataDir = path(d)
+        } else {
+            c.storage.dataDir = path(c.storage.dataDir)
+        }
+        if let t = try section("directory", ["path"]), let d = try string(t, "directory", "path") {
+            c.directoryPath = path(d)
+        } else {
+            c.directoryPath = path(c.directoryPath)
+        }
+        if let t = try section("gateways", ["tokens"]), let d = try string(t, "gateways", "tokens") {
+            c.tokensPath = path(d)
+        } else {
+            c.tokensPath = path(c.tokensPath)
+        }
+        if let t = try section("escalation", ["queue_file"]), let d = try string(t, "escalation", "queue_file") {
+            c.queueFile = path(d)
+        } else {
+            c.queueFile = path(c.queueFile)
+        }
+        if let t = try section("deadlines", Severity.allCases.map(\.rawValue)) {
+            for severity in Severity.allCases {
+                guard let v = t[severity.rawValue] else { continue }
+                let key = "deadlines.\(severity.rawValue)"
+                guard let w = v.table else { throw fail("\(key) must be a table such as { ack = \"10m\", attend = \"1h\" }") }
+                for k in w.keys where k != "ack" && k != "attend" { throw fail("unknown key \(key).\(k) (known: ack, attend)") }
+                var windows = c.deadlines[severity]
+                for (k, apply) in [("ack", { (s: Int64) in windows.ack = s }), ("attend", { (s: Int64) in windows.attend = s })] {
+                    guard let raw = w[k] else { continue }
+                    guard let text = raw.string, let seconds = DurationText.seconds(text) else {
+                        throw fail("\(key).\(k) must be a duration such as \"90s\", \"10m\", \"1h\" or \"2d\"")
+                    }
+                    apply(seconds)
+                }
+                c.deadlines.windows[severity] = windows
+            }
+        }
+        return c
+    }
+
+    /// `HOST:PORT` or `[IPV6]:PORT`.
+    static func parseListen(_ text: String) -> (String, Int)? {
+        var host: Substring
+        var portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            if host.contains(":") { return nil }
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+}

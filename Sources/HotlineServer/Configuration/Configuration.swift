@@ -1,0 +1,48 @@
+import HotlineCore
+
+/// The daemon's configuration (the TOML file documented in Config/hotlined.toml and the
+/// README). Relative paths are resolved against the configuration file's folder.
+public struct Configuration: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        /// Host (IPv4, IPv6 or a name) and port to listen on. Default 127.0.0.1:7300.
+        public var host = "127.0.0.1"
+        public var port = 7300
+        /// Shown in the greeting and in AUTH replies.
+        public var name = "hotline"
+        /// Longest request line in bytes. Default 16384.
+        public var maxLineBytes = HLPDefaults.maxLineBytes
+    }
+
+    public struct Storage: Sendable, Equatable {
+        /// Folder of the SQLite database; created mode 0700 if missing.
+        public var dataDir = "data"
+        public var databasePath: String { dataDir + "/hotline.sqlite" }
+    }
+
+    public var server = Server()
+    public var storage = Storage()
+    /// Folder holding communes.csv, villages.csv, responders.csv and hotlines.csv.
+    public var directoryPath = "ninh-binh"
+    /// The gateway token file.
+    public var tokensPath = "gateways.tokens"
+    /// The escalation queue file; its folder is created mode 0700 if missing.
+    public var queueFile = "data/escalations.jsonl"
+    public var deadlines = DeadlineTable.defaults
+    /// The file this came from, if any.
+    public var sourcePath: String?
+
+    public init() {}
+
+    /// Whether the listen host is a loopback address.
+    public var listensOnLoopbackOnly: Bool {
+        let h = server.host.lowercased()
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    }
+}
+
+/// A configuration that cannot be used, with the file and the reason.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

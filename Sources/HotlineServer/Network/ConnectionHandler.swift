@@ -1,0 +1,263 @@
+import HotlineCore
+import HotlineStore
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Runs one connection's `Session` and keeps its replies in request order.
+///
+/// Each request takes a reply slot when it is read; a slot is filled at once (most verbs) or
+/// when the store answers (REPORT after its commit, STATUS after its read). Filled slots are
+/// written from the front only, so replies leave in request order however the work finishes.
+/// Reading stops while too many replies are pending or the peer is not reading its replies.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+    typealias OutboundOut = ByteBuffer
+
+    private struct Slot {
+        var line: String?
+        var closeAfter = false
+    }
+
+    private let state: ServerState
+    private let threadPool: NIOThreadPool
+    private var logger: Logger
+    private var session = Session()
+    private var context: ChannelHandlerContext?
+
+    private var slots = CircularBuffer<Slot>()
+    /// Sequence number of `slots.first`.
+    private var firstSlot = 0
+    private var waiting = CircularBuffer<InboundFrame>()
+    /// A delayed AUTH failure is pending: nothing more is read until it is sent.
+    private var delayed = false
+    /// QUIT, the fifth AUTH failure, or shutdown: no more requests are handled.
+    private var closing = false
+    private var draining = false
+    private var inputClosed = false
+    private var readingPaused = false
+    /// REPORTs of this connection not yet committed; a STATUS read waits for them so that it
+    /// sees what was sent before it.
+    private var uncommittedReports = 0
+    private var readsAfterCommit: [() -> Void] = []
+    private let maxPending = HLPDefaults.maxPipelinedRequests
+
+    init(state: ServerState, threadPool: NIOThreadPool, logger: Logger) {
+        self.state = state
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var greeting = context.channel.allocator.buffer(capacity: 64)
+        greeting.writeString(Reply.greeting(serverName: state.serverName) + "\n")
+        context.writeAndFlush(wrapOutboundOut(greeting), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        waiting.append(unwrapInboundIn(data))
+        processWaiting()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        processWaiting()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The peer finished sending (shutdown of its write side): answer what it sent, then close.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            finishIfDrained()
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Stop taking requests: answer what is pending, refuse what comes, then close.
+    func drain() {
+        draining = true
+        waiting.removeAll()
+        finishIfDrained()
+    }
+
+    private func finishIfDrained() {
+        guard draining || (inputClosed && waiting.isEmpty), slots.isEmpty, let context else { return }
+        context.close(promise: nil)
+    }
+
+    private var canProcess: Bool {
+        guard let context, !delayed, !closing else { return false }
+        return slots.count < maxPending && context.channel.isWritable
+    }
+
+    private func processWaiting() {
+        while !waiting.isEmpty, canProcess {
+            let frame = waiting.removeFirst()
+            if draining {
+                if case .line = frame { append(.error(.unavailable, "server is shutting down; retry later")) }
+                continue
+            }
+            handle(frame)
+        }
+        if closing { waiting.removeAll() }
+        // Pause reading while requests wait; resume once they are all handled.
+        let shouldPause = !waiting.isEmpty
+        if shouldPause != readingPaused, let context, !closing {
+            readingPaused = shouldPause
+            context.channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }
+            if !shouldPause { context.read() }
+        }
+    }
+
+    private func handle(_ frame: InboundFrame) {
+        let action: SessionAction
+        switch frame {
+        case .tooLong:
+            action = session.lineTooLong(limit: state.maxLineBytes)
+        case let .line(bytes):
+            let snapshot = state.snapshot
+            let env = SessionEnvironment(
+                serverName: state.serverName, directory: snapshot.directory, tokens: snapshot.tokens, now: state.clock())
+            let wasAuthenticated = session.gateway != nil
+            action = session.receive(line: bytes, environment: env)
+            if !wasAuthenticated, let gateway = session.gateway {
+                logger[metadataKey: "gateway"] = "\(gateway.id)"
+                logger.info("gateway authenticated")
+            }
+        }
+        switch action {
+        case .none:
+            break
+        case let .reply(reply):
+            append(reply)
+        case let .replyAndClose(reply):
+            append(reply, closeAfter: true)
+            closing = true
+        case let .delayedReply(reply, milliseconds, close):
+            if close {
+                closing = true
+                logger.notice("closing after repeated authentication failures")
+            }
+            let seq = reserve()
+            delayed = true
+            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
+            context!.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+                bound.value.delayed = false
+                bound.value.fill(seq, reply, closeAfter: close)
+                bound.value.processWaiting()
+            }
+        case let .report(request, gateway):
+            let seq = reserve()
+            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
+            let eventLoop = context!.eventLoop
+            let snapshot = state.snapshot
+            let logger = self.logger
+            state.store.submit(
+                IntakeJob(
+                    request: request, gateway: gateway, directory: snapshot.directory, deadlines: snapshot.deadlines,
+                    receivedAt: state.clock()
+                ) { result in
+                    switch result {
+                    case let .success(receipt):
+                        logger.info(
+                            "report stored",
+                            metadata: [
+                                "incident": "\(receipt["incident"]?.stringValue ?? "")",
+                                "severity": "\(receipt["severity"]?.stringValue ?? "")",
+                                "duplicate": "\(receipt["duplicate"]?.boolValue ?? false)",
+                            ])
+                    case let .failure(error):
+                        logger.notice("report refused", metadata: ["code": "\(error.code.rawValue)"])
+                    }
+                    eventLoop.execute {
+                        let handler = bound.value
+                        handler.uncommittedReports -= 1
+                        if handler.uncommittedReports == 0 {
+                            let reads = handler.readsAfterCommit
+                            handler.readsAfterCommit = []
+                            for read in reads { read() }
+                        }
+                        handler.fill(seq, Self.reply(result))
+                    }
+                })
+            uncommittedReports += 1
+        case let .status(incident, gateway):
+            let seq = reserve()
+            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
+            let store = state.store
+            let eventLoop = context!.eventLoop
+            let threadPool = self.threadPool
+            let read = {
+                threadPool.runIfActive(eventLoop: eventLoop) {
+                    store.status(incident: incident, gateway: gateway)
+                }.whenComplete { outcome in
+                    let reply: Reply
+                    switch outcome {
+                    case let .success(result): reply = Self.reply(result)
+                    case .failure: reply = .error(.unavailable, "cannot read the store now; retry later")
+                    }
+                    bound.value.fill(seq, reply)
+                }
+            }
+            if uncommittedReports == 0 { read() } else { readsAfterCommit.append(read) }
+        }
+    }
+
+    private static func reply(_ result: Result<JSONObject, HLPError>) -> Reply {
+        switch result {
+        case let .success(object): .ok(object)
+        case let .failure(error): .err(error)
+        }
+    }
+
+    private func reserve() -> Int {
+        slots.append(Slot())
+        return firstSlot + slots.count - 1
+    }
+
+    private func append(_ reply: Reply, closeAfter: Bool = false) {
+        let seq = reserve()
+        fill(seq, reply, closeAfter: closeAfter)
+    }
+
+    private func fill(_ seq: Int, _ reply: Reply, closeAfter: Bool = false) {
+        let index = seq - firstSlot
+        guard index >= 0, index < slots.count, let context else { return }
+        slots[offset: index] = Slot(line: reply.line, closeAfter: closeAfter)
+        var wrote = false
+        while let first = slots.first, let line = first.line {
+            slots.removeFirst()
+            firstSlot += 1
+            var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 1)
+            buffer.writeString(line)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            wrote = true
+            if first.closeAfter {
+                slots.removeAll()
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete {
+                    _ in context.close(promise: nil)
+                }
+                return
+            }
+        }
+        if wrote { context.flush() }
+        finishIfDrained()
+        if !waiting.isEmpty { processWaiting() }
+    }
+}

@@ -1,0 +1,109 @@
+import HotlineCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The TCP front end: accepts gateway connections and runs a `ConnectionHandler` on each.
+/// On graceful shutdown it stops accepting, lets every connection answer what it has taken
+/// (reports being committed are committed and receipted), refuses the rest with
+/// `ERR unavailable`, and closes.
+public final class IntakeServer: Service, Sendable {
+    public let serviceName = "intake-server"
+    private let state: ServerState
+    private let host: String
+    private let port: Int
+    private let group: any EventLoopGroup
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: ConnectionEntry]>([:])
+    private let bound: EventLoopPromise<Int>
+
+    private struct ConnectionEntry: @unchecked Sendable {
+        // @unchecked: the handler is only touched on `channel.eventLoop` (through NIOLoopBound).
+        var channel: any Channel
+        var handler: NIOLoopBound<ConnectionHandler>
+    }
+
+    /// How long shutdown waits for connections to answer what they have taken.
+    public static let drainTimeout: TimeAmount = .seconds(10)
+
+    public init(
+        state: ServerState, host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        threadPool: NIOThreadPool = .singleton, logger: Logger
+    ) {
+        self.state = state
+        self.host = host
+        self.port = port
+        self.group = group
+        self.threadPool = threadPool
+        self.logger = logger
+        self.bound = group.next().makePromise(of: Int.self)
+    }
+
+    /// The port actually bound (useful with port 0), once listening.
+    public func listeningPort() async throws -> Int {
+        try await bound.futureResult.get()
+    }
+
+    public var connectionCount: Int { connections.withLockedValue { $0.count } }
+
+    public func run() async throws {
+        let state = self.state
+        let threadPool = self.threadPool
+        let logger = self.logger
+        let connections = self.connections
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    var connectionLogger = logger
+                    connectionLogger[metadataKey: "peer"] = "\(channel.remoteAddress?.description ?? "?")"
+                    let handler = ConnectionHandler(state: state, threadPool: threadPool, logger: connectionLogger)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LineFramer(maxLineBytes: state.maxLineBytes)))
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    let id = ObjectIdentifier(channel)
+                    let entry = ConnectionEntry(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                    connections.withLockedValue { $0[id] = entry }
+                    channel.closeFuture.whenComplete { _ in
+                        _ = connections.withLockedValue { $0.removeValue(forKey: id) }
+                    }
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            bound.fail(error)
+            throw ConfigurationError("cannot listen on \(host):\(port): \(error)")
+        }
+        let actualPort = channel.localAddress?.port ?? port
+        bound.succeed(actualPort)
+        logger.info("listening", metadata: ["listen.host": "\(host)", "listen.port": "\(actualPort)"])
+
+        try? await gracefulShutdown()
+
+        logger.info("stopping: no new connections")
+        try? await channel.close()
+        await drainConnections()
+    }
+
+    private func drainConnections() async {
+        let entries = connections.withLockedValue { Array($0.values) }
+        for entry in entries {
+            entry.channel.eventLoop.execute { entry.handler.value.drain() }
+        }
+        let closed = EventLoopFuture.andAllComplete(entries.map(\.channel.closeFuture), on: group.next())
+        let timeout = group.next().scheduleTask(in: Self.drainTimeout) {
+            for entry in entries { entry.channel.close(promise: nil) }
+        }
+        try? await closed.get()
+        timeout.cancel()
+    }
+}

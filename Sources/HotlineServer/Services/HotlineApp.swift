@@ -1,0 +1,105 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import Logging
+import ServiceLifecycle
+
+/// The daemon assembled from its configuration: directory, tokens, store and intake server,
+/// as services in one group (store first, so that it stops last).
+public final class HotlineApp: Sendable {
+    public let configuration: Configuration
+    public let state: ServerState
+    public let server: IntakeServer
+    let logger: Logger
+
+    /// Everything a configuration refers to, loaded and checked, without opening the store or
+    /// binding: what `--check-config` runs.
+    public static func loadSnapshot(_ config: Configuration, logger: Logger?) throws -> ServerState.Snapshot {
+        let directory: Directory
+        do {
+            directory = try DirectoryLoader.load(folder: config.directoryPath)
+        } catch {
+            throw ConfigurationError("directory: \(error)")
+        }
+        guard let tokenData = FileManager.default.contents(atPath: config.tokensPath),
+            let tokenText = String(validating: Array(tokenData), as: UTF8.self)
+        else {
+            throw ConfigurationError("\(config.tokensPath): cannot be read as UTF-8 text (gateways.tokens)")
+        }
+        let tokens: GatewayTokens
+        do {
+            tokens = try GatewayTokens.parse(tokenText, knownGateways: Set(directory.hotlines.keys))
+        } catch {
+            throw ConfigurationError("\(config.tokensPath):\(error.line): \(error.reason)")
+        }
+        let demo = tokens.gatewaysWithDemoTokens
+        if !demo.isEmpty {
+            if !config.listensOnLoopbackOnly {
+                throw ConfigurationError(
+                    "refusing to listen on \(config.server.host): \(demo.count) gateway(s) still use the published demo token (demo-<gateway-id>); issue real tokens or listen on loopback"
+                )
+            }
+            logger?.warning(
+                "DEMO TOKENS IN USE: anyone can authenticate as these gateways; for testing on loopback only",
+                metadata: ["gateways.demo": "\(demo.count)", "gateways.file": "\(config.tokensPath)"])
+        }
+        return ServerState.Snapshot(directory: directory, tokens: tokens, deadlines: config.deadlines)
+    }
+
+    public init(
+        configuration: Configuration, logger: Logger,
+        clock: @escaping @Sendable () -> Timestamp = ServerState.systemClock
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let snapshot = try Self.loadSnapshot(configuration, logger: logger)
+        try Self.makePrivateDirectory(configuration.storage.dataDir)
+        try Self.makePrivateDirectory((configuration.queueFile as NSString).deletingLastPathComponent)
+        let store: IncidentStore
+        do {
+            store = try IncidentStore(path: configuration.storage.databasePath)
+        } catch {
+            throw ConfigurationError("cannot open the store \(configuration.storage.databasePath): \(error)")
+        }
+        state = ServerState(
+            serverName: configuration.server.name, maxLineBytes: configuration.server.maxLineBytes,
+            snapshot: snapshot, store: store, clock: clock)
+        server = IntakeServer(
+            state: state, host: configuration.server.host, port: configuration.server.port, logger: logger)
+        logger.info(
+            "directory loaded",
+            metadata: [
+                "directory.communes": "\(snapshot.directory.communes.count)",
+                "directory.responders": "\(snapshot.directory.responders.count)",
+                "directory.hotlines": "\(snapshot.directory.hotlines.count)",
+                "gateways.tokens": "\(snapshot.tokens.hashes.count)",
+            ])
+    }
+
+    /// Creates `path` (and missing parents) with mode 0700 if it does not exist.
+    static func makePrivateDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ConfigurationError("\(path) exists and is not a folder") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ConfigurationError("cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The service group; with `signals`, SIGTERM and SIGINT start a graceful shutdown.
+    public func serviceGroup(signals: Bool) -> ServiceGroup {
+        ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: StoreService(store: state.store, logger: logger)),
+                    .init(service: server),
+                ],
+                gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
+                logger: logger))
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import NIOConcurrencyHelpers
+
+/// What every connection shares: the current directory, tokens and deadlines (swapped as a
+/// whole on reload), the store and the clock.
+public final class ServerState: Sendable {
+    public struct Snapshot: Sendable {
+        public var directory: Directory
+        public var tokens: GatewayTokens
+        public var deadlines: DeadlineTable
+    }
+
+    public let serverName: String
+    public let maxLineBytes: Int
+    public let store: IncidentStore
+    public let clock: @Sendable () -> Timestamp
+    private let current: NIOLockedValueBox<Snapshot>
+
+    public init(
+        serverName: String, maxLineBytes: Int, snapshot: Snapshot, store: IncidentStore,
+        clock: @escaping @Sendable () -> Timestamp = ServerState.systemClock
+    ) {
+        self.serverName = serverName
+        self.maxLineBytes = maxLineBytes
+        self.store = store
+        self.clock = clock
+        self.current = NIOLockedValueBox(snapshot)
+    }
+
+    public var snapshot: Snapshot {
+        get { current.withLockedValue { $0 } }
+        set { current.withLockedValue { $0 = newValue } }
+    }
+
+    public static let systemClock: @Sendable () -> Timestamp = {
+        Timestamp(seconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
+    }
+}

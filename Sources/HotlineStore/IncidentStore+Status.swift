@@ -1,0 +1,59 @@
+import GRDB
+import HotlineCore
+
+extension IncidentStore {
+    /// The incident as STATUS shows it to `gateway`: the receipt's fields with the current
+    /// assignee and due times, plus state, level, review and history. Caller and summary only
+    /// for the gateway's own commune.
+    public func status(incident id: String, gateway: Hotline) -> Result<JSONObject, HLPError> {
+        guard let number = IncidentID.number(id) else {
+            return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
+        }
+        do {
+            return try pool.read { db -> Result<JSONObject, HLPError> in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE id = ?", arguments: [number])
+                else { return .failure(HLPError(.notFound, "no incident \(id)")) }
+                let history = try Row.fetchAll(
+                    db, sql: "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY rowid", arguments: [number])
+                return .success(try Self.statusObject(row, history, ownCommune: row["commune"] == gateway.communeCode))
+            }
+        } catch {
+            return .failure(HLPError(.unavailable, "cannot read the store now; retry later"))
+        }
+    }
+
+    static func statusObject(_ row: Row, _ history: [Row], ownCommune: Bool) throws -> JSONObject {
+        func json(_ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
+        func time(_ column: String) -> JSONValue {
+            (row[column] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null
+        }
+        let forms = (row["forms"] as String).split(separator: ",").map { JSONValue.string(String($0)) }
+        var o: JSONObject = [
+            "incident": .string(IncidentID.text(row["id"])), "ref": .string(row["ref"]), "duplicate": false,
+            "severity": .string(row["severity"]), "assigned": try json("assigned_json"),
+            "backups": try json("backups_json"), "shelter": try json("shelter_json"), "ack_due": time("ack_due"),
+            "attend_due": time("attend_due"), "state": .string(row["state"]), "level": JSONValue(row["level"] as Int),
+            "review": .bool(row["review"]), "gateway": .string(row["gateway"]), "commune": .string(row["commune"]),
+            "district": .string(row["district"]), "village": JSONValue(row["village"] as String?),
+            "forms": .array(forms), "victims": JSONValue(row["victims"] as Int),
+            "children": JSONValue(row["children"] as Int), "vulnerable": .bool(row["vulnerable"]),
+            "injured": .bool(row["injured"]), "weapon": .bool(row["weapon"]),
+            "needs_shelter": .bool(row["needs_shelter"]), "reported_at": time("reported_at"),
+            "received_at": time("received_at"), "closed_at": time("closed_at"),
+        ]
+        if ownCommune {
+            o["caller"] = JSONValue(row["caller"] as String?)
+            o["summary"] = JSONValue(row["summary"] as String?)
+        }
+        var events: [JSONValue] = []
+        for h in history {
+            var e: JSONObject = ["at": .string(Timestamp(seconds: h["at"]).rfc3339), "event": .string(h["event"])]
+            if case let .object(detail) = try JSONParser.parse(h["detail"] as String) {
+                for (k, v) in detail.members { e[k] = v }
+            }
+            events.append(.object(e))
+        }
+        o["history"] = .array(events)
+        return o
+    }
+}

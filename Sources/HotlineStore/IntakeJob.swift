@@ -1,0 +1,25 @@
+import HotlineCore
+
+/// One REPORT waiting for the group commit.
+public struct IntakeJob: Sendable {
+    public var request: ReportRequest
+    public var gateway: Hotline
+    /// The directory and deadlines in force when the line was read.
+    public var directory: Directory
+    public var deadlines: DeadlineTable
+    public var receivedAt: Timestamp
+    /// Called once, on the writer thread, after the commit (or its failure).
+    public var completion: @Sendable (Result<JSONObject, HLPError>) -> Void
+
+    public init(
+        request: ReportRequest, gateway: Hotline, directory: Directory, deadlines: DeadlineTable,
+        receivedAt: Timestamp, completion: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void
+    ) {
+        self.request = request
+        self.gateway = gateway
+        self.directory = directory
+        self.deadlines = deadlines
+        self.receivedAt = receivedAt
+        self.completion = completion
+    }
+}
