@@ -6,6 +6,15 @@ public struct Commune: Sendable, Equatable {
     public var districtCode: String
     public var district: String
     public var position: GeoPoint
+
+    public init(code: String, name: String, kind: String, districtCode: String, district: String, position: GeoPoint) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.districtCode = districtCode
+        self.district = district
+        self.position = position
+    }
 }
 
 /// A village (thôn, phố, khu phố) of a commune.
@@ -14,6 +23,13 @@ public struct Village: Sendable, Equatable {
     public var communeCode: String
     public var name: String
     public var position: GeoPoint
+
+    public init(id: String, communeCode: String, name: String, position: GeoPoint) {
+        self.id = id
+        self.communeCode = communeCode
+        self.name = name
+        self.position = position
+    }
 }
 
 public enum ResponderKind: String, Sendable, CaseIterable {
@@ -37,6 +53,21 @@ public struct Responder: Sendable, Equatable {
     public var phone: String
     public var hours: OpeningHours
     public var shelterBeds: Int
+
+    public init(
+        id: String, kind: ResponderKind, name: String, communeCode: String, villageID: String?, position: GeoPoint,
+        phone: String, hours: OpeningHours, shelterBeds: Int
+    ) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.communeCode = communeCode
+        self.villageID = villageID
+        self.position = position
+        self.phone = phone
+        self.hours = hours
+        self.shelterBeds = shelterBeds
+    }
 }
 
 /// The hotline gateway of one commune.
@@ -45,4 +76,11 @@ public struct Hotline: Sendable, Equatable {
     public var communeCode: String
     public var name: String
     public var phone: String
+
+    public init(id: String, communeCode: String, name: String, phone: String) {
+        self.id = id
+        self.communeCode = communeCode
+        self.name = name
+        self.phone = phone
+    }
 }

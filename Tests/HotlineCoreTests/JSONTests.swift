@@ -1,0 +1,51 @@
+import HotlineCore
+import Testing
+
+struct JSONTests {
+    @Test func roundTrips() throws {
+        let text = #"{"a":[1,2.5,-3e2,true,false,null],"b":{"c":"\u00e9\n\"x\""},"d":"\ud83d\ude00"}"#
+        let value = try JSONParser.parse(text)
+        #expect(value.objectValue?["d"]?.stringValue == "😀")
+        #expect(value.objectValue?["b"]?.objectValue?["c"]?.stringValue == "é\n\"x\"")
+        #expect(try JSONParser.parse(value.jsonText) == value)
+    }
+
+    @Test func equalityIgnoresOrderAndSpaceButNotValues() throws {
+        let a = try JSONParser.parse(#"{"x":1,"y":[true,"s"]}"#)
+        let b = try JSONParser.parse(#" { "y" : [ true , "s" ] , "x" : 1.0 } "#)
+        let c = try JSONParser.parse(#"{"x":1,"y":[true,"s"],"z":null}"#)
+        #expect(a == b)
+        #expect(a.canonicalBytes == b.canonicalBytes)
+        #expect(a != c)
+        #expect(a.canonicalBytes != c.canonicalBytes)
+        // Composed and decomposed é are different strings on the wire.
+        let composed = try JSONParser.parse("\"\u{00E9}\"")
+        let decomposed = try JSONParser.parse("\"e\u{0301}\"")
+        #expect(composed != decomposed)
+        #expect(composed.canonicalBytes != decomposed.canonicalBytes)
+    }
+
+    @Test(arguments: [
+        "", "{", "}", "[1,]", "{\"a\"}", "{\"a\":}", "01", "1.", "-", ".5", "1e", "tru", "nul", "\"\u{01}\"",
+        "\"\\ud800\"", "\"\\udc00x\"", "1 2", "NaN", "Infinity", "1e999", "\"abc",
+    ])
+    func refusesMalformed(_ text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func depthAndDuplicates() {
+        let deep = String(repeating: "[", count: 33) + String(repeating: "]", count: 33)
+        #expect(throws: JSONParser.Failure.tooDeep) { try JSONParser.parse(deep) }
+        let ok = String(repeating: "[", count: 32) + String(repeating: "]", count: 32)
+        #expect(throws: Never.self) { try JSONParser.parse(ok) }
+        #expect(throws: JSONParser.Failure.duplicateKey("a")) { try JSONParser.parse(#"{"a":1,"b":2,"a":1}"#) }
+    }
+
+    @Test func integers() throws {
+        #expect(try JSONParser.parse("3").integerValue == 3)
+        #expect(try JSONParser.parse("3.0").integerValue == 3)
+        #expect(try JSONParser.parse("3.5").integerValue == nil)
+        #expect(try JSONParser.parse("1e300").integerValue == nil)
+        #expect(try JSONParser.parse("\"3\"").integerValue == nil)
+    }
+}

@@ -1,0 +1,97 @@
+import HotlineCore
+import Testing
+
+struct SHA256Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
+    ])
+    func vectors(input: String, digest: String) {
+        #expect(SHA256.hexHash(Array(input.utf8)) == digest)
+    }
+
+    @Test func millionA() {
+        #expect(
+            SHA256.hexHash([UInt8](repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func everyLengthAroundABlock() {
+        // Lengths 55, 56, 63, 64, 65 cross the padding boundaries; streaming equals one shot.
+        for n in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128] {
+            let data = (0..<n).map { UInt8($0 % 251) }
+            var h = SHA256()
+            h.update(data.prefix(n / 2))
+            h.update(data.dropFirst(n / 2))
+            #expect(h.finalize() == SHA256.hash(data))
+        }
+    }
+}
+
+struct TimestampTests {
+    @Test(arguments: [
+        ("2026-11-29T08:30:00Z", "2026-11-29T08:30:00Z"),
+        ("2026-11-29t08:30:00z", "2026-11-29T08:30:00Z"),
+        ("2026-11-29T15:30:00+07:00", "2026-11-29T08:30:00Z"),
+        ("2026-11-29T08:30:00.999-01:30", "2026-11-29T10:00:00Z"),
+        ("2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z"),
+        ("1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"),
+        ("1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z"),
+        ("2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z"),
+    ])
+    func parses(text: String, utc: String) throws {
+        let t = try #require(Timestamp(rfc3339: text))
+        #expect(t.rfc3339 == utc)
+    }
+
+    @Test(arguments: [
+        "", "2026-11-29", "2026-11-29T08:30:00", "2026-11-29 08:30:00Z", "2026-13-01T00:00:00Z",
+        "2025-02-29T00:00:00Z", "2026-11-29T24:00:00Z", "2026-11-29T08:60:00Z", "2026-11-29T08:30:00+7:00",
+        "2026-11-29T08:30:00.Z", "2026-11-29T08:30:00Zjunk", "２026-11-29T08:30:00Z", "2026-11-29T08:30:00+24:00",
+    ])
+    func refuses(text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+
+    @Test func vietnamLocalTime() throws {
+        // 17:00Z is 00:00 the next day in Vietnam.
+        #expect(try #require(Timestamp(rfc3339: "2026-11-29T17:00:00Z")).vietnamMinuteOfDay == 0)
+        #expect(try #require(Timestamp(rfc3339: "2026-11-29T01:30:00Z")).vietnamMinuteOfDay == 8 * 60 + 30)
+    }
+
+    @Test func durations() {
+        #expect(DurationText.seconds("90s") == 90)
+        #expect(DurationText.seconds("10m") == 600)
+        #expect(DurationText.seconds("1h") == 3600)
+        #expect(DurationText.seconds("2d") == 172_800)
+        for bad in ["", "m", "10", "1.5h", "-1m", "0s", "10 m", "1w"] { #expect(DurationText.seconds(bad) == nil) }
+    }
+}
+
+struct OpeningHoursTests {
+    @Test func windows() throws {
+        func at(_ hhmm: String) throws -> Timestamp {
+            // Local time hh:mm on 2026-11-29 (UTC+7).
+            try #require(Timestamp(rfc3339: "2026-11-29T\(hhmm):00+07:00"))
+        }
+        let day = try #require(OpeningHours("06:00-22:00"))
+        #expect(day.isOpen(at: try at("06:00")))
+        #expect(day.isOpen(at: try at("21:59")))
+        #expect(!day.isOpen(at: try at("22:00")))
+        #expect(!day.isOpen(at: try at("05:59")))
+        let night = try #require(OpeningHours("22:00-06:00"))
+        #expect(night.isOpen(at: try at("23:30")))
+        #expect(night.isOpen(at: try at("00:00")))
+        #expect(!night.isOpen(at: try at("06:00")))
+        #expect(!night.isOpen(at: try at("12:00")))
+        #expect(OpeningHours("24/7")?.isOpen(at: try at("03:00")) == true)
+        #expect(OpeningHours("-")?.isOpen(at: try at("12:00")) == false)
+        for bad in ["", "6:00-22:00", "06:00-06:00", "06:00-24:00", "06:00–22:00", "always"] {
+            #expect(OpeningHours(bad) == nil)
+        }
+    }
+}
