@@ -56,7 +56,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
-        .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
+        .testTarget(
+            name: "HotlineStoreTests",
+            dependencies: ["HotlineStore", "HotlineCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "HotlineServerTests",
             dependencies: ["HotlineServer", "HotlineStore", "HotlineCore"]

@@ -27,7 +27,7 @@ struct TriageTests {
         for r in d.responders where r.kind == .healthFacility && Int.random(in: 0..<3, using: &rng) == 0 {
             held[r.id] = r.shelterBeds
         }
-        for _ in 0..<2000 {
+        for _ in 0..<600 {
             let p = GeoPoint(lat: Double.random(in: 19.9...20.6, using: &rng), lon: Double.random(in: 105.5...106.2, using: &rng))
             let t = base.adding(seconds: Int64.random(in: 0..<86_400, using: &rng))
             let result = Triage.triage(directory: d, at: p, time: t, needsShelter: true, heldPlaces: held)

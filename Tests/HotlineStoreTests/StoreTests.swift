@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import HotlineCore
+import HotlineStore
+import Testing
+
+/// A fresh folder under /tmp for one test.
+func temporaryFolder() -> String {
+    let path = NSTemporaryDirectory() + "hotline-test-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+enum StoreFixtures {
+    static let directory: Directory = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return try! DirectoryLoader.load(folder: url.path + "/Config/ninh-binh")
+    }()
+    static let now = Timestamp(rfc3339: "2026-11-29T08:00:00Z")!
+
+    static func request(_ json: String, commune: String = "14320") -> ReportRequest {
+        guard case let .object(o) = try! JSONParser.parse(json) else { fatalError() }
+        return try! ReportValidator.validate(o, commune: commune, directory: directory, now: now)
+    }
+
+    static func gateway(_ commune: String = "14320") -> Hotline { directory.hotlines["HL-\(commune)"]! }
+}
+
+extension IncidentStore {
+    func submit(_ request: ReportRequest, gateway: Hotline = StoreFixtures.gateway()) async -> Result<JSONObject, HLPError> {
+        await withCheckedContinuation { continuation in
+            submit(
+                IntakeJob(
+                    request: request, gateway: gateway, directory: StoreFixtures.directory, deadlines: .defaults,
+                    receivedAt: StoreFixtures.now, completion: { continuation.resume(returning: $0) }))
+        }
+    }
+
+    func count() throws -> Int {
+        let queue = try DatabaseQueue(path: path)
+        return try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM incident") ?? -1 }
+    }
+}
+
+struct StoreTests {
+    @Test func walAndSynchronousFull() throws {
+        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+        defer { store.close() }
+        #expect(try store.synchronousMode() == 2)
+        let queue = try DatabaseQueue(path: store.path)
+        #expect(try queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        let mode = try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func idempotencyPerGatewayAndRef() async throws {
+        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+        defer { store.close() }
+        let a = StoreFixtures.request(#"{"ref":"r1","severity":"high","forms":["physical"],"victims":2}"#)
+        let sameReordered = StoreFixtures.request(#"{"victims":2,"forms":["physical"],"severity":"high","ref":"r1"}"#)
+        let other = StoreFixtures.request(#"{"ref":"r1","severity":"high","forms":["physical"]}"#)
+        let first = try await store.submit(a).get()
+        #expect(first["duplicate"] == false)
+        let again = try await store.submit(sameReordered).get()
+        #expect(again["duplicate"] == true)
+        var expected = first
+        expected["duplicate"] = true
+        #expect(again == expected)
+        guard case let .failure(conflict) = await store.submit(other) else {
+            Issue.record("other content with a used ref must conflict")
+            return
+        }
+        #expect(conflict.code == .conflict)
+        // The same ref from another gateway is another incident.
+        let b = StoreFixtures.request(#"{"ref":"r1","severity":"high","forms":["physical"],"victims":2}"#, commune: "14323")
+        let elsewhere = try await store.submit(b, gateway: StoreFixtures.gateway("14323")).get()
+        #expect(elsewhere["incident"] != first["incident"])
+        #expect(try store.count() == 2)
+    }
+
+    @Test func duplicatesInsideOneBatch() async throws {
+        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+        defer { store.close() }
+        let same = StoreFixtures.request(#"{"ref":"b1","severity":"low","forms":["economic"]}"#)
+        let other = StoreFixtures.request(#"{"ref":"b1","severity":"high","forms":["economic"]}"#)
+        let results = await withTaskGroup(of: (Int, Result<JSONObject, HLPError>).self) { group in
+            for (i, r) in [same, same, other, same].enumerated() {
+                group.addTask { (i, await store.submit(r)) }
+            }
+            var out: [(Int, Result<JSONObject, HLPError>)] = []
+            for await x in group { out.append(x) }
+            return out
+        }
+        let accepted = results.compactMap { try? $0.1.get() }
+        let conflicts = results.filter { if case .failure(let e) = $0.1 { e.code == .conflict } else { false } }
+        // However the four were batched: one incident, the same content receipted each time.
+        #expect(Set(accepted.map { $0["incident"]?.stringValue }).count == 1)
+        #expect(accepted.filter { $0["duplicate"] == false }.count == 1)
+        #expect(accepted.count + conflicts.count == 4)
+        #expect(try store.count() == 1)
+    }
+
+    @Test func restartKeepsIncidentsNumbersAndHeldShelterPlaces() async throws {
+        let path = temporaryFolder() + "/h.sqlite"
+        var store = try IncidentStore(path: path)
+        let shelterJSON = #"{"ref":"s%d","severity":"normal","forms":["physical"],"needs_shelter":true}"#
+        var shelters: [String] = []
+        for i in 1...2 {
+            let r = try await store.submit(StoreFixtures.request(String(format: shelterJSON, i))).get()
+            shelters.append(r["shelter"]?.objectValue?["id"]?.stringValue ?? "none")
+        }
+        // The commune's health facility has 2 places: both reports got it.
+        #expect(shelters == ["HF-14320", "HF-14320"])
+        store.close()
+        store = try IncidentStore(path: path)
+        defer { store.close() }
+        let dup = try await store.submit(StoreFixtures.request(String(format: shelterJSON, 1))).get()
+        #expect(dup["duplicate"] == true)
+        #expect(dup["incident"] == "INC-000001")
+        let third = try await store.submit(StoreFixtures.request(String(format: shelterJSON, 3))).get()
+        #expect(third["incident"] == "INC-000003")
+        // Both places are still held after the restart: the next shelter is elsewhere.
+        let shelter = third["shelter"]?.objectValue?["id"]?.stringValue
+        #expect(shelter != nil && shelter != "HF-14320")
+        #expect(try store.heldShelterPlaces()["HF-14320"] == 2)
+    }
+
+    @Test func failedCommitAnswersUnavailableStoresNothingAndRecovers() async throws {
+        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+        defer { store.close() }
+        _ = try await store.submit(StoreFixtures.request(#"{"ref":"ok1","severity":"low","forms":["economic"]}"#)).get()
+        let pages = try await DatabaseQueue(path: store.path).read { try Int.fetchOne($0, sql: "PRAGMA page_count")! }
+        try store.setMaximumPageCount(pages)  // the disk is "full"
+        let big = String(repeating: "x", count: 2000)
+        var failures = 0
+        for i in 0..<20 {
+            let r = StoreFixtures.request(#"{"ref":"full\#(i)","severity":"low","forms":["economic"],"summary":"\#(big)"}"#)
+            if case let .failure(e) = await store.submit(r) {
+                #expect(e.code == .unavailable)
+                failures += 1
+            }
+        }
+        #expect(failures > 0)
+        let stored = try store.count()
+        #expect(stored == 1 + 20 - failures)
+        // History rows exist exactly for stored incidents: nothing half-stored.
+        let orphans = try await DatabaseQueue(path: store.path).read {
+            try Int.fetchOne($0, sql: "SELECT count(*) FROM incident WHERE id NOT IN (SELECT incident FROM history)")!
+        }
+        #expect(orphans == 0)
+        try store.setMaximumPageCount(1_073_741_823)
+        let after = try await store.submit(StoreFixtures.request(#"{"ref":"full0","severity":"low","forms":["economic"],"summary":"\#(big)"}"#))
+        #expect((try? after.get()) != nil)
+    }
+
+    @Test func incidentIDs() {
+        #expect(IncidentID.text(1) == "INC-000001")
+        #expect(IncidentID.text(12_345_678) == "INC-12345678")
+        #expect(IncidentID.number("INC-000001") == 1)
+        #expect(IncidentID.number("INC-12345678") == 12_345_678)
+        for bad in ["INC-1", "INC-0000001", "inc-000001", "INC-000000", "INC--00001", "INC-00000x", ""] {
+            #expect(IncidentID.number(bad) == nil, "\(bad)")
+        }
+    }
+}
