@@ -82,6 +82,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         // The peer finished sending (shutdown of its write side): answer what it sent, then close.
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
+            if closing, slots.isEmpty {
+                context.close(promise: nil)
+                return
+            }
             finishIfDrained()
             return
         }
@@ -218,6 +222,16 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Sends FIN after the last reply and discards whatever the peer still sends, so that a
+    /// reset cannot destroy the reply before the peer reads it; closes fully when the peer
+    /// closes, or after a grace period.
+    private func closeAfterLastReply(_ context: ChannelHandlerContext) {
+        context.flush()
+        context.close(mode: .output, promise: nil)
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+
     private static func reply(_ result: Result<JSONObject, HLPError>) -> Reply {
         switch result {
         case let .success(object): .ok(object)
@@ -250,9 +264,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             wrote = true
             if first.closeAfter {
                 slots.removeAll()
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete {
-                    _ in context.close(promise: nil)
-                }
+                closeAfterLastReply(context)
                 return
             }
         }
