@@ -1,0 +1,133 @@
+import Foundation
+import HotlineCore
+import Testing
+
+@Suite(.serialized)
+struct CrashTests {
+    static func report(_ ref: String) -> String {
+        #"REPORT {"ref":"\#(ref)","severity":"normal","forms":["psychological"],"victims":2}"#
+    }
+
+    @Test func sigkillMidLoadLosesNoReceiptedReport() async throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let receipts = Receipts()
+        let communes = ["14320", "14323", "14326", "14329"]
+        let group = DispatchGroup()
+        for (n, commune) in communes.enumerated() {
+            let port = daemon.port
+            DispatchQueue.global().async(group: group) {
+                // Pipelined load until the daemon dies under it.
+                guard let c = try? TestClient(port: port, timeoutSeconds: 10), (try? c.readLine()) != nil,
+                    let auth = try? c.request("AUTH HL-\(commune) demo-HL-\(commune)"), auth.hasPrefix("OK")
+                else { return }
+                var i = 0
+                while true {
+                    let refs = (0..<16).map { "k\(n)-\(i + $0)" }
+                    i += 16
+                    guard (try? c.send(refs.map { Self.report($0) + "\n" }.joined())) != nil else { return }
+                    for ref in refs {
+                        guard let line = try? c.readLineOrEOF(), let receipt = try? okObject(line) else { return }
+                        receipts.add(ref: ref, commune: commune, incident: receipt["incident"]?.stringValue ?? "")
+                    }
+                }
+            }
+        }
+        // Kill it once a good number of reports were receipted, mid-stream.
+        let deadline = Date().addingTimeInterval(60)
+        while receipts.count < 400, Date() < deadline { usleep(5_000) }
+        daemon.kill(SIGKILL)
+        group.wait()
+        let receipted = receipts.all
+        #expect(receipted.count >= 400)
+
+        try daemon.start()
+        var byCommune: [String: TestClient] = [:]
+        for commune in communes {
+            let c = try TestClient(port: daemon.port)
+            _ = try c.readLine()
+            _ = try c.request("AUTH HL-\(commune) demo-HL-\(commune)")
+            byCommune[commune] = c
+        }
+        for (ref, (commune, incident)) in receipted {
+            let again = try okObject(try byCommune[commune]!.request(Self.report(ref)))
+            #expect(again["duplicate"] == true, "\(ref) was receipted but is gone")
+            #expect(again["incident"] == .string(incident))
+        }
+        byCommune.removeAll()
+        // SIGTERM: a graceful stop with exit status 0.
+        daemon.kill(SIGTERM)
+        #expect(daemon.process?.terminationStatus == 0)
+        #expect(daemon.process?.terminationReason == .exit)
+    }
+
+    @Test func checkConfigAndBadConfigurationExitCodes() throws {
+        let daemon = try DaemonProcess()
+        func run(_ args: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Repository.hotlined)
+            p.arguments = args
+            let pipe = Pipe()
+            p.standardError = pipe
+            p.standardOutput = pipe
+            try p.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, out)
+        }
+        let (ok, okText) = try run(["--config", daemon.configPath, "--check-config"])
+        #expect(ok == 0)
+        #expect(okText.contains("configuration OK"))
+        // A broken directory names file, line and reason.
+        let dir = daemon.folder + "/dir"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for f in ["communes.csv", "villages.csv", "responders.csv", "hotlines.csv"] {
+            try FileManager.default.copyItem(atPath: Repository.sampleDirectory + "/" + f, toPath: dir + "/" + f)
+        }
+        var villages = try String(contentsOfFile: dir + "/villages.csv", encoding: .utf8)
+        villages += "V99999-01,99999,Thôn lạ,20.1,105.9\n"
+        try villages.write(toFile: dir + "/villages.csv", atomically: true, encoding: .utf8)
+        let bad = daemon.folder + "/bad.toml"
+        try (try String(contentsOfFile: daemon.configPath, encoding: .utf8))
+            .replacingOccurrences(of: "path = \"\(Repository.sampleDirectory)\"", with: "path = \"dir\"")
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let (code, text) = try run(["--config", bad, "--check-config"])
+        #expect(code == 78)
+        #expect(text.contains("villages.csv:1412: commune_code 99999 is not in communes.csv"), "\(text)")
+        // Demo tokens refuse a non-loopback listen.
+        let open = daemon.folder + "/open.toml"
+        try (try String(contentsOfFile: daemon.configPath, encoding: .utf8))
+            .replacingOccurrences(of: "127.0.0.1:0", with: "0.0.0.0:0")
+            .write(toFile: open, atomically: true, encoding: .utf8)
+        let (refused, why) = try run(["--config", open])
+        #expect(refused == 78)
+        #expect(why.contains("demo token"))
+        // An unknown key is an error, not a silent default.
+        let typo = daemon.folder + "/typo.toml"
+        try "[server]\nlisten = \"127.0.0.1:0\"\nmax_line_byte = 10\n".write(toFile: typo, atomically: true, encoding: .utf8)
+        let (typoCode, typoText) = try run(["--config", typo, "--check-config"])
+        #expect(typoCode == 78)
+        #expect(typoText.contains("unknown key server.max_line_byte"))
+    }
+}
+
+/// Receipted refs, shared by the load threads.
+final class Receipts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var map: [String: (String, String)] = [:]
+    func add(ref: String, commune: String, incident: String) {
+        lock.lock()
+        map[ref] = (commune, incident)
+        lock.unlock()
+    }
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return map.count
+    }
+    var all: [String: (String, String)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return map
+    }
+}

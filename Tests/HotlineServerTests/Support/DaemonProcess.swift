@@ -1,0 +1,66 @@
+import Foundation
+
+/// The built `hotlined` run as a child process on a configuration in a temporary folder.
+final class DaemonProcess {
+    let folder: String
+    let configPath: String
+    let logPath: String
+    private(set) var process: Process?
+    private(set) var port = 0
+
+    init(folder: String = temporaryFolder()) throws {
+        self.folder = folder
+        configPath = folder + "/hotlined.toml"
+        logPath = folder + "/hotlined.log"
+        let toml = """
+            [server]
+            listen = "127.0.0.1:0"
+            name = "crash-test"
+            [storage]
+            data_dir = "data"
+            [directory]
+            path = "\(Repository.sampleDirectory)"
+            [gateways]
+            tokens = "\(Repository.sampleTokens)"
+            [escalation]
+            queue_file = "data/escalations.jsonl"
+            """
+        try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts the daemon and waits until it logs the port it listens on.
+    func start() throws {
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Repository.hotlined)
+        p.arguments = ["--config", configPath]
+        p.standardError = log
+        p.standardOutput = log
+        let startOffset = (try? Data(contentsOf: URL(fileURLWithPath: logPath)).count) ?? 0
+        try p.run()
+        process = p
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let data = try? Data(contentsOf: URL(fileURLWithPath: logPath)), data.count > startOffset {
+                let text = String(decoding: data[startOffset...], as: UTF8.self)
+                if let range = text.range(of: "listen.port=") {
+                    port = Int(text[range.upperBound...].prefix(while: \.isNumber)) ?? 0
+                    return
+                }
+            }
+            guard p.isRunning else { throw TestClient.Failure(description: "hotlined exited: \(log)") }
+            usleep(20_000)
+        }
+        throw TestClient.Failure(description: "hotlined did not start listening")
+    }
+
+    func kill(_ signal: Int32) {
+        guard let p = process else { return }
+        Foundation.kill(p.processIdentifier, signal)
+        p.waitUntilExit()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
