@@ -48,10 +48,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Load generation for benchmarks.
+        .target(name: "HotlineBench"),
         .executableTarget(
             name: "hotline-loadgen",
             dependencies: [
                 "HotlineServer",
+                "HotlineBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
