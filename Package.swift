@@ -25,6 +25,7 @@ let package = Package(
             dependencies: [
                 "HotlineCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Network front end, configuration and service wiring.

@@ -39,11 +39,20 @@ extension IncidentStore {
             "children": JSONValue(row["children"] as Int), "vulnerable": .bool(row["vulnerable"]),
             "injured": .bool(row["injured"]), "weapon": .bool(row["weapon"]),
             "needs_shelter": .bool(row["needs_shelter"]), "reported_at": time("reported_at"),
-            "received_at": time("received_at"), "closed_at": time("closed_at"),
+            "received_at": time("received_at"), "acknowledged_at": time("acknowledged_at"),
+            "attended_at": time("attended_at"), "closed_at": time("closed_at"),
         ]
+        func codes(_ column: String) -> JSONValue {
+            guard let text = row[column] as String? else { return .null }
+            return .array(text.split(separator: ",").map { .string(String($0)) })
+        }
+        o["offender_measures"] = codes("offender_measures")
+        o["victim_support"] = codes("victim_support")
         if ownCommune {
             o["caller"] = JSONValue(row["caller"] as String?)
             o["summary"] = JSONValue(row["summary"] as String?)
+            o["close_note"] = JSONValue(row["close_note"] as String?)
+            o["retract_reason"] = JSONValue(row["retract_reason"] as String?)
         }
         var events: [JSONValue] = []
         for h in history {

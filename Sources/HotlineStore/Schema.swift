@@ -55,6 +55,37 @@ enum Schema {
                     CREATE INDEX history_incident ON history (incident);
                     """)
         }
+        m.registerMigration("v2-cases-escalation") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE incident ADD COLUMN next_due INTEGER;
+                    ALTER TABLE incident ADD COLUMN acknowledged_at INTEGER;
+                    ALTER TABLE incident ADD COLUMN attended_at INTEGER;
+                    ALTER TABLE incident ADD COLUMN offender_measures TEXT;
+                    ALTER TABLE incident ADD COLUMN victim_support TEXT;
+                    ALTER TABLE incident ADD COLUMN close_note TEXT;
+                    ALTER TABLE incident ADD COLUMN retract_reason TEXT;
+                    UPDATE incident SET next_due = CASE state WHEN 'open' THEN ack_due
+                        WHEN 'acknowledged' THEN attend_due END;
+                    CREATE INDEX incident_next_due ON incident (next_due) WHERE next_due IS NOT NULL;
+                    CREATE TABLE outbox (
+                        seq INTEGER PRIMARY KEY,
+                        incident INTEGER NOT NULL REFERENCES incident (id),
+                        level INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        due INTEGER NOT NULL,
+                        at INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        UNIQUE (incident, level, reason, due)
+                    );
+                    CREATE TABLE queue_state (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        last_seq INTEGER NOT NULL,
+                        last_hash TEXT NOT NULL
+                    );
+                    INSERT INTO queue_state (id, last_seq, last_hash) VALUES (1, 0, '');
+                    """)
+        }
         return m
     }
 }

@@ -27,6 +27,8 @@ public enum SessionAction: Sendable, Equatable {
     case report(ReportRequest, gateway: Hotline)
     /// Look the incident up for this gateway and reply with it.
     case status(incident: String, gateway: Hotline)
+    /// Apply ACK, ATTEND, CLOSE or RETRACT durably, then reply.
+    case caseAction(incident: String, CaseAction, gateway: Hotline)
 }
 
 /// The protocol state of one connection (PROTOCOL.md). Pure: lines in, actions out.
@@ -86,8 +88,30 @@ public struct Session: Sendable {
         case let .status(incident):
             guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
             return .status(incident: incident, gateway: gateway)
-        case .ack, .attend, .close, .retract:
-            return .reply(.error(.unknownCommand, "command not supported by this server yet"))
+        case let .ack(incident, body), let .attend(incident, body):
+            guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
+            var attend = false
+            if case .attend = command { attend = true }
+            do {
+                let action = try CaseActionValidator.ack(body, directory: env.directory, now: env.now, attend: attend)
+                return .caseAction(incident: incident, action, gateway: gateway)
+            } catch {
+                return .reply(.err(error))
+            }
+        case let .close(incident, body):
+            guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
+            do {
+                return .caseAction(incident: incident, try CaseActionValidator.close(body, now: env.now), gateway: gateway)
+            } catch {
+                return .reply(.err(error))
+            }
+        case let .retract(incident, body):
+            guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
+            do {
+                return .caseAction(incident: incident, try CaseActionValidator.retract(body, now: env.now), gateway: gateway)
+            } catch {
+                return .reply(.err(error))
+            }
         }
     }
 

@@ -87,10 +87,31 @@ extension Configuration {
         } else {
             c.tokensPath = path(c.tokensPath)
         }
-        if let t = try section("escalation", ["queue_file"]), let d = try string(t, "escalation", "queue_file") {
-            c.queueFile = path(d)
-        } else {
-            c.queueFile = path(c.queueFile)
+        c.queueFile = path(c.queueFile)
+        if let t = try section("escalation", ["queue_file", "rotate_bytes", "keep_files", "ack_levels", "attend_from_level"]) {
+            if let d = try string(t, "escalation", "queue_file") { c.queueFile = path(d) }
+            if let v = t["rotate_bytes"] {
+                guard let n = v.int, n >= 4096 else { throw fail("escalation.rotate_bytes must be a whole number of at least 4096") }
+                c.queueRotateBytes = Int64(n)
+            }
+            if let v = t["keep_files"] {
+                guard let n = v.int, (1...1000).contains(n) else { throw fail("escalation.keep_files must be from 1 to 1000") }
+                c.queueKeepFiles = n
+            }
+            if let v = t["ack_levels"] {
+                guard let a = v.array else { throw fail("escalation.ack_levels must be an array such as [1, 2, 3, 4, 5]") }
+                var levels: [Int] = []
+                for item in a {
+                    guard let n = item.int else { throw fail("escalation.ack_levels must hold whole numbers") }
+                    levels.append(n)
+                }
+                c.ladder.ackLevels = levels
+            }
+            if let v = t["attend_from_level"] {
+                guard let n = v.int else { throw fail("escalation.attend_from_level must be a whole number") }
+                c.ladder.attendFromLevel = n
+            }
+            if let problem = c.ladder.problem { throw fail("escalation: \(problem)") }
         }
         if let t = try section("deadlines", Severity.allCases.map(\.rawValue)) {
             for severity in Severity.allCases {

@@ -27,6 +27,12 @@ public struct Configuration: Sendable, Equatable {
     public var tokensPath = "gateways.tokens"
     /// The escalation queue file; its folder is created mode 0700 if missing.
     public var queueFile = "data/escalations.jsonl"
+    /// The queue file is rotated (renamed `<name>.1`) when it reaches this size. Default 64 MiB.
+    public var queueRotateBytes: Int64 = 64 << 20
+    /// Rotated queue files kept (`<name>.1` … `<name>.N`). Default 10.
+    public var queueKeepFiles = 10
+    /// How missed deadlines climb the escalation levels.
+    public var ladder = EscalationLadder.default
     public var deadlines = DeadlineTable.defaults
     /// The file this came from, if any.
     public var sourcePath: String?

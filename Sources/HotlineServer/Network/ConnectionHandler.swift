@@ -36,9 +36,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var draining = false
     private var inputClosed = false
     private var readingPaused = false
-    /// REPORTs of this connection not yet committed; a STATUS read waits for them so that it
-    /// sees what was sent before it.
-    private var uncommittedReports = 0
+    /// REPORTs and case actions of this connection not yet committed; a STATUS read waits for
+    /// them so that it sees what was sent before it.
+    private var uncommittedWrites = 0
     private var readsAfterCommit: [() -> Void] = []
     private let maxPending = HLPDefaults.maxPipelinedRequests
 
@@ -188,18 +188,30 @@ final class ConnectionHandler: ChannelInboundHandler {
                     case let .failure(error):
                         logger.notice("report refused", metadata: ["code": "\(error.code.rawValue)"])
                     }
-                    eventLoop.execute {
-                        let handler = bound.value
-                        handler.uncommittedReports -= 1
-                        if handler.uncommittedReports == 0 {
-                            let reads = handler.readsAfterCommit
-                            handler.readsAfterCommit = []
-                            for read in reads { read() }
-                        }
-                        handler.fill(seq, Self.reply(result))
-                    }
+                    eventLoop.execute { bound.value.committed(seq, Self.reply(result)) }
                 })
-            uncommittedReports += 1
+            uncommittedWrites += 1
+        case let .caseAction(incident, action, gateway):
+            let seq = reserve()
+            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
+            let eventLoop = context!.eventLoop
+            let snapshot = state.snapshot
+            let logger = self.logger
+            state.store.submit(
+                CaseJob(
+                    incident: incident, action: action, gateway: gateway, deadlines: snapshot.deadlines,
+                    directory: snapshot.directory
+                ) { result in
+                    switch result {
+                    case .success:
+                        logger.info("case updated", metadata: ["incident": "\(incident)", "verb": "\(action.verb)"])
+                    case let .failure(error):
+                        logger.notice(
+                            "case action refused", metadata: ["verb": "\(action.verb)", "code": "\(error.code.rawValue)"])
+                    }
+                    eventLoop.execute { bound.value.committed(seq, Self.reply(result)) }
+                })
+            uncommittedWrites += 1
         case let .status(incident, gateway):
             let seq = reserve()
             let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
@@ -218,7 +230,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                     bound.value.fill(seq, reply)
                 }
             }
-            if uncommittedReports == 0 { read() } else { readsAfterCommit.append(read) }
+            if uncommittedWrites == 0 { read() } else { readsAfterCommit.append(read) }
         }
     }
 
@@ -230,6 +242,17 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.close(mode: .output, promise: nil)
         let channel = context.channel
         context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+
+    /// A write of this connection is durable (or failed): reads waiting for it may run.
+    private func committed(_ seq: Int, _ reply: Reply) {
+        uncommittedWrites -= 1
+        if uncommittedWrites == 0 {
+            let reads = readsAfterCommit
+            readsAfterCommit = []
+            for read in reads { read() }
+        }
+        fill(seq, reply)
     }
 
     private static func reply(_ result: Result<JSONObject, HLPError>) -> Reply {

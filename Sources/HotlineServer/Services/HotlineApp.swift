@@ -10,6 +10,8 @@ public final class HotlineApp: Sendable {
     public let configuration: Configuration
     public let state: ServerState
     public let server: IntakeServer
+    public let scheduler: EscalationScheduler
+    public let queue: EscalationQueueFile
     let logger: Logger
 
     /// Everything a configuration refers to, loaded and checked, without opening the store or
@@ -43,7 +45,7 @@ public final class HotlineApp: Sendable {
                 "DEMO TOKENS IN USE: anyone can authenticate as these gateways; for testing on loopback only",
                 metadata: ["gateways.demo": "\(demo.count)", "gateways.file": "\(config.tokensPath)"])
         }
-        return ServerState.Snapshot(directory: directory, tokens: tokens, deadlines: config.deadlines)
+        return ServerState.Snapshot(directory: directory, tokens: tokens, deadlines: config.deadlines, ladder: config.ladder)
     }
 
     public init(
@@ -66,6 +68,17 @@ public final class HotlineApp: Sendable {
             snapshot: snapshot, store: store, clock: clock)
         server = IntakeServer(
             state: state, host: configuration.server.host, port: configuration.server.port, logger: logger)
+        scheduler = EscalationScheduler(state: state, logger: logger)
+        do {
+            queue = try EscalationQueueFile(
+                path: configuration.queueFile, store: store, rotateBytes: configuration.queueRotateBytes,
+                keepFiles: configuration.queueKeepFiles, logger: logger)
+        } catch {
+            store.close()
+            throw ConfigurationError("escalation queue \(configuration.queueFile): \(error)")
+        }
+        let queue = self.queue
+        store.onOutboxAppended { queue.wake() }
         logger.info(
             "directory loaded",
             metadata: [
@@ -91,12 +104,30 @@ public final class HotlineApp: Sendable {
         }
     }
 
+    /// SIGHUP rotates the escalation queue file.
+    public func handleHangup() -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
+        let queue = self.queue
+        let logger = self.logger
+        source.setEventHandler {
+            logger.info("SIGHUP: rotating the escalation queue")
+            queue.rotate()
+        }
+        source.resume()
+        return source
+    }
+
     /// The service group; with `signals`, SIGTERM and SIGINT start a graceful shutdown.
+    /// Services start in this order and stop in reverse: the listener first, then the
+    /// scheduler, then the store (committing what is queued), then the queue file.
     public func serviceGroup(signals: Bool) -> ServiceGroup {
         ServiceGroup(
             configuration: .init(
                 services: [
+                    .init(service: QueueFileService(queue: queue, logger: logger)),
                     .init(service: StoreService(store: state.store, logger: logger)),
+                    .init(service: scheduler),
                     .init(service: server),
                 ],
                 gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],

@@ -10,6 +10,7 @@ public final class ServerState: Sendable {
         public var directory: Directory
         public var tokens: GatewayTokens
         public var deadlines: DeadlineTable
+        public var ladder: EscalationLadder
     }
 
     public let serverName: String

@@ -1,0 +1,78 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import Logging
+import ServiceLifecycle
+
+/// Chases deadlines: once a second, just after the second turns, it asks the store to
+/// escalate every incident whose watched deadline is at or before now. The store keeps the
+/// deadlines (an index on `next_due`), so nothing is held in memory and a restart resumes at
+/// once: deadlines that passed while the daemon was down escalate on the first tick, marked
+/// `catch_up`. Time comes from the injected clock.
+public final class EscalationScheduler: Service, Sendable {
+    public let serviceName = "escalation-scheduler"
+    private let state: ServerState
+    private let logger: Logger
+    /// When this daemon started; deadlines before it were missed while it was down.
+    public let startedAt: Timestamp
+
+    public init(state: ServerState, logger: Logger) {
+        self.state = state
+        self.logger = logger
+        self.startedAt = state.clock()
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.tick()
+                // Sleep to just past the next whole second.
+                let now = Date().timeIntervalSince1970
+                let wait = (now.rounded(.down) + 1.005) - now
+                try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+            }
+        }
+    }
+
+    /// Runs escalations due at the clock's now until none is left.
+    public func tick() async {
+        while true {
+            let outcome = await escalate(now: state.clock())
+            guard case let .success((escalated, more)) = outcome else {
+                if case let .failure(error) = outcome {
+                    logger.error("escalation run failed; retrying", metadata: ["error": "\(error.text)"])
+                }
+                return
+            }
+            if escalated > 0 { logger.notice("escalated", metadata: ["escalations": "\(escalated)"]) }
+            if !more { return }
+        }
+    }
+
+    /// One escalation run at `now`, through the store's writer.
+    public func escalate(now: Timestamp) async -> Result<(escalated: Int, more: Bool), HLPError> {
+        let snapshot = state.snapshot
+        let startedAt = self.startedAt
+        return await withCheckedContinuation { continuation in
+            state.store.submit(
+                EscalationRun(
+                    now: now, startedAt: startedAt, deadlines: snapshot.deadlines, ladder: snapshot.ladder,
+                    directory: snapshot.directory, completion: { continuation.resume(returning: $0) }))
+        }
+    }
+}
+
+/// Keeps the escalation queue file written while the daemon runs; on shutdown (after the
+/// store has committed its last batch) writes the remaining records and closes the file.
+public struct QueueFileService: Service {
+    public let serviceName = "escalation-queue"
+    let queue: EscalationQueueFile
+    let logger: Logger
+
+    public func run() async throws {
+        queue.start()
+        try? await gracefulShutdown()
+        queue.close()
+        logger.info("escalation queue closed", metadata: ["queue.seq": "\(queue.lastWrittenSeq)"])
+    }
+}

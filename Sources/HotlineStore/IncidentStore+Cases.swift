@@ -1,0 +1,108 @@
+import GRDB
+import HotlineCore
+
+extension IncidentStore {
+    /// Applies ACK, ATTEND, CLOSE or RETRACT inside the batch's transaction.
+    func act(_ job: CaseJob, _ db: Database, _ context: inout BatchContext) throws -> Result<JSONObject, HLPError> {
+        guard let number = IncidentID.number(job.incident),
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, state, level, severity, commune, district, attend_due, shelter, assigned_json, review
+                        FROM incident WHERE id = ?
+                        """), arguments: [number])
+        else {
+            return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(job.incident.utf8)))"))
+        }
+        let commune: String = row["commune"]
+        guard commune == job.gateway.communeCode else {
+            return .failure(HLPError(.forbidden, "incident \(job.incident) belongs to commune \(commune)"))
+        }
+        guard let state = IncidentState(rawValue: row["state"]), let severity = Severity(rawValue: row["severity"]) else {
+            throw StoreCorruption(reason: "incident \(number)")
+        }
+        guard state != .closed else {
+            return .failure(HLPError(.conflict, "incident \(job.incident) is closed"))
+        }
+        let id = IncidentID.text(number)
+        let windows = job.deadlines[severity]
+        switch job.action {
+        case let .ack(responder, at):
+            var attendDue = (row["attend_due"] as Int64?).map { Timestamp(seconds: $0) }
+            if state == .open {
+                let due = at.adding(seconds: windows.attend)
+                attendDue = due
+                try db.execute(
+                    sql: """
+                        UPDATE incident SET state = 'acknowledged', acknowledged_at = ?, attend_due = ?, next_due = ?
+                        WHERE id = ?
+                        """, arguments: [at.seconds, due.seconds, due.seconds, number])
+                try takeResponder(db, number, responder, job.directory)
+                try Self.addHistory(db, number, at, "acknowledged", responderDetail(responder))
+            }
+            return .success([
+                "incident": .string(id), "state": .string(state == .open ? "acknowledged" : state.rawValue),
+                "attend_due": attendDue.map { .string($0.rfc3339) } ?? .null,
+            ])
+        case let .attend(responder, at):
+            if state != .attended {
+                if state == .open {
+                    try db.execute(
+                        sql: "UPDATE incident SET acknowledged_at = ? WHERE id = ?", arguments: [at.seconds, number])
+                    try Self.addHistory(db, number, at, "acknowledged", ["implied_by": "attend"])
+                }
+                try db.execute(
+                    sql: "UPDATE incident SET state = 'attended', attended_at = ?, next_due = NULL WHERE id = ?",
+                    arguments: [at.seconds, number])
+                try takeResponder(db, number, responder, job.directory)
+                try Self.addHistory(db, number, at, "attended", responderDetail(responder))
+            }
+            return .success(["incident": .string(id), "state": "attended"])
+        case let .close(measures, support, note, at):
+            try db.execute(
+                sql: """
+                    UPDATE incident SET state = 'closed', closed_at = ?, next_due = NULL, offender_measures = ?,
+                        victim_support = ?, close_note = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    at.seconds, measures.map(\.rawValue).joined(separator: ","),
+                    support.map(\.rawValue).joined(separator: ","), note, number,
+                ])
+            if let shelter: String = row["shelter"] {
+                context.heldPlaces[shelter, default: 1] -= 1
+                if context.heldPlaces[shelter] == 0 { context.heldPlaces[shelter] = nil }
+            }
+            try Self.addHistory(
+                db, number, at, "closed",
+                [
+                    "offender_measures": .array(measures.map { .string($0.rawValue) }),
+                    "victim_support": .array(support.map { .string($0.rawValue) }),
+                ])
+            return .success(["incident": .string(id), "state": "closed"])
+        case let .retract(reason, at):
+            try db.execute(
+                sql: "UPDATE incident SET review = 1, retract_reason = ? WHERE id = ?", arguments: [reason, number])
+            try Self.addHistory(db, number, at, "retracted", [:])
+            try appendOutbox(
+                db,
+                OutboxFacts(
+                    number: number, commune: commune, district: row["district"], severity: severity, level: row["level"],
+                    assigned: try JSONParser.parse(row["assigned_json"] as String)),
+                reason: .retracted, due: at, at: at, catchUp: false, &context)
+            return .success(["incident": .string(id), "state": .string(state.rawValue), "review": true])
+        }
+    }
+
+    private func responderDetail(_ responder: String?) -> JSONObject {
+        responder.map { ["responder": .string($0)] } ?? [:]
+    }
+
+    /// A named responder that may hold incidents becomes the assignee.
+    private func takeResponder(_ db: Database, _ number: Int64, _ responder: String?, _ directory: Directory) throws {
+        guard let responder, let r = directory.responder(id: responder), r.kind.isAssignable else { return }
+        try db.execute(
+            sql: "UPDATE incident SET assigned = ?, assigned_json = ? WHERE id = ?",
+            arguments: [r.id, Assignment(responder: r, distanceMeters: 0).json.jsonText, number])
+    }
+}
