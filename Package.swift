@@ -62,7 +62,10 @@ let package = Package(
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(
             name: "HotlineStoreTests",
-            dependencies: ["HotlineStore", "HotlineCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "HotlineStore", "HotlineCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "HotlineServerTests",

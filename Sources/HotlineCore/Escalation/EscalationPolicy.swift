@@ -52,6 +52,14 @@ public struct EscalationDecision: Sendable, Equatable {
     public var reassignToBackup: Int?
     /// The next deadline of the same kind: the escalation's time + the same window.
     public var nextDue: Timestamp
+
+    public init(reason: EscalationReason, level: Int, due: Timestamp, reassignToBackup: Int?, nextDue: Timestamp) {
+        self.reason = reason
+        self.level = level
+        self.due = due
+        self.reassignToBackup = reassignToBackup
+        self.nextDue = nextDue
+    }
 }
 
 /// Decides, given the time, whether an incident's deadline has passed and what happens.
