@@ -61,6 +61,51 @@ struct CrashTests {
         #expect(daemon.process?.terminationReason == .exit)
     }
 
+    @Test func escalationStormSurvivesTwoSIGKILLs() async throws {
+        // Every report escalates every second: thousands of records a second to the queue.
+        let daemon = try DaemonProcess(
+            extra: """
+                rotate_bytes = 262144
+                keep_files = 1000
+                [deadlines]
+                critical = { ack = "1s", attend = "1s" }
+                high = { ack = "1s", attend = "1s" }
+                normal = { ack = "1s", attend = "1s" }
+                low = { ack = "1s", attend = "1s" }
+                """)
+        try daemon.start()
+        do {
+            let c = try TestClient(port: daemon.port)
+            _ = try c.readLine()
+            _ = try c.request("AUTH HL-14320 demo-HL-14320")
+            var batch = ""
+            for i in 0..<1500 {
+                batch += #"REPORT {"ref":"storm-\#(i)","severity":"normal","forms":["physical"],"children":1}"# + "\n"
+            }
+            try c.send(batch)
+            for _ in 0..<1500 { _ = try okObject(try c.readLine()) }
+        }
+        let queue = daemon.folder + "/data/escalations.jsonl"
+        for pause in [1_300_000, 2_100_000] {
+            usleep(UInt32(pause))  // mid-storm
+            daemon.kill(SIGKILL)
+            try daemon.start()
+        }
+        usleep(1_500_000)
+        daemon.kill(SIGTERM)
+        #expect(daemon.process?.terminationStatus == 0)
+        let (records, verifier) = try readQueue(queue)
+        // Gapless from 1, never repeated, chain intact (readQueue throws otherwise).
+        #expect(records.count > 3000)
+        #expect(verifier.lastSeq == Int64(records.count))
+        #expect(records.first?["seq"] == 1)
+        var seen = Set<String>()
+        for r in records {
+            let key = [r["incident"], r["level"], r["reason"], r["due"]].map { $0?.jsonText ?? "" }.joined(separator: "|")
+            #expect(seen.insert(key).inserted, "repeated escalation \(key)")
+        }
+    }
+
     @Test func checkConfigAndBadConfigurationExitCodes() throws {
         let daemon = try DaemonProcess()
         func run(_ args: [String]) throws -> (Int32, String) {

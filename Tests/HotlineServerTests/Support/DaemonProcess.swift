@@ -8,7 +8,7 @@ final class DaemonProcess {
     private(set) var process: Process?
     private(set) var port = 0
 
-    init(folder: String = temporaryFolder()) throws {
+    init(folder: String = temporaryFolder(), extra: String = "") throws {
         self.folder = folder
         configPath = folder + "/hotlined.toml"
         logPath = folder + "/hotlined.log"
@@ -24,6 +24,7 @@ final class DaemonProcess {
             tokens = "\(Repository.sampleTokens)"
             [escalation]
             queue_file = "data/escalations.jsonl"
+            \(extra)
             """
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

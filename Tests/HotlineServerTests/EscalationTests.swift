@@ -1,0 +1,99 @@
+import Foundation
+import HotlineCore
+import HotlineServer
+import Testing
+
+/// Escalation over real TCP with second-long deadline windows.
+@Suite(.serialized)
+struct EscalationTests {
+    static func fast(_ c: inout Configuration) {
+        for s in Severity.allCases { c.deadlines.windows[s] = DeadlineWindows(ack: 1, attend: 1) }
+    }
+
+    @Test func unansweredReportEscalatesToItsFirstBackup() async throws {
+        let server = try await TestServer(configure: Self.fast)
+        let c = try server.gateway()
+        let receipt = try okObject(try c.request(#"REPORT {"ref":"u1","severity":"normal","forms":["economic"]}"#))
+        let id = receipt["incident"]!.stringValue!
+        let firstBackup = receipt["backups"]!.arrayValue![0]
+        var status = JSONObject()
+        let escalated = try await eventually {
+            status = try okObject(try c.request("STATUS \(id)"))
+            return status["level"] != 0
+        }
+        #expect(escalated)
+        #expect(status["level"] == 1 || status["level"] == 2)
+        if status["level"] == 1 { #expect(status["assigned"] == firstBackup) }
+        #expect(status["history"]?.arrayValue?.contains { $0.objectValue?["event"] == "escalated" } == true)
+        try await server.stop()
+        let (records, verifier) = try readQueue(server.folder + "/data/escalations.jsonl")
+        #expect(verifier.lastSeq == Int64(records.count))
+        let first = try #require(records.first { $0["incident"] == .string(id) })
+        #expect(first["reason"] == "ack_overdue")
+        #expect(first["level"] == 1)
+        #expect(first["assigned"] == firstBackup)
+        #expect(first["prev"] == "")
+        // Escalated within a second of the deadline.
+        #expect((first["late_s"]?.integerValue ?? 99) <= 1)
+    }
+
+    @Test func ackStopsTheEscalation() async throws {
+        let server = try await TestServer { c in
+            Self.fast(&c)
+            c.deadlines.windows[.normal] = DeadlineWindows(ack: 2, attend: 3600)
+        }
+        let c = try server.gateway()
+        let receipt = try okObject(try c.request(#"REPORT {"ref":"s1","severity":"normal","forms":["economic"]}"#))
+        let id = receipt["incident"]!.stringValue!
+        let ack = try okObject(try c.request("ACK \(id)"))
+        #expect(ack["state"] == "acknowledged")
+        #expect(ack.keys == ["incident", "state", "attend_due"])
+        try await Task.sleep(nanoseconds: 3_200_000_000)
+        let status = try okObject(try c.request("STATUS \(id)"))
+        #expect(status["level"] == 0)
+        #expect(status["state"] == "acknowledged")
+        let closed = try okObject(try c.request(#"CLOSE \#(id) {"offender_measures":["community_criticism"],"victim_support":["counselling"]}"#))
+        #expect(closed == ["incident": .string(id), "state": "closed"])
+        #expect(errCode(try c.request("ATTEND \(id)")) == "conflict")
+        let other = try server.gateway("14323")
+        #expect(errCode(try other.request("ACK \(id)")) == "forbidden")
+        try await server.stop()
+        let (records, _) = try readQueue(server.folder + "/data/escalations.jsonl")
+        #expect(!records.contains { $0["incident"] == .string(id) })
+    }
+
+    @Test func aDaemonStoppedPastADeadlineEscalatesOnStartAndRepairsATornLine() async throws {
+        let folder = temporaryFolder()
+        var server = try await TestServer(folder: folder) { c in
+            Self.fast(&c)
+            c.deadlines.windows[.low] = DeadlineWindows(ack: 2, attend: 60)
+        }
+        let c = try server.gateway()
+        // children > 0 writes a record at intake, so the file has a line to tear.
+        let receipt = try okObject(try c.request(#"REPORT {"ref":"d1","severity":"low","forms":["economic"],"children":1}"#))
+        let id = receipt["incident"]!.stringValue!
+        try await server.stop()
+        let queuePath = folder + "/data/escalations.jsonl"
+        let before = try readQueue(queuePath).records.count
+        #expect(before >= 1)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: queuePath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"seq":999,"at":"2026-"#.utf8))
+        try handle.close()
+        try await Task.sleep(nanoseconds: 3_000_000_000)  // the deadline passes while down
+        server = try await TestServer(folder: folder) { c in
+            Self.fast(&c)
+            c.deadlines.windows[.low] = DeadlineWindows(ack: 2, attend: 60)
+        }
+        let caughtUp = try await eventually {
+            try readQueue(queuePath).records.contains { $0["incident"] == .string(id) && $0["catch_up"] == true }
+        }
+        #expect(caughtUp)
+        try await server.stop()
+        let (records, verifier) = try readQueue(queuePath)
+        #expect(verifier.lastSeq == Int64(records.count))
+        let catchUp = try #require(records.first { $0["catch_up"] == true })
+        #expect(catchUp["reason"] == "ack_overdue")
+        #expect((catchUp["late_s"]?.integerValue ?? 0) >= 1)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import HotlineCore
+
+/// Reads an escalation queue and its rotated files, oldest first, and checks seq and chain.
+func readQueue(_ path: String) throws -> (records: [JSONObject], verifier: QueueVerifier) {
+    var files: [String] = []
+    var i = 1
+    while FileManager.default.fileExists(atPath: "\(path).\(i)") {
+        files.insert("\(path).\(i)", at: 0)
+        i += 1
+    }
+    if FileManager.default.fileExists(atPath: path) { files.append(path) }
+    var verifier = QueueVerifier()
+    var records: [JSONObject] = []
+    for f in files {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: f)))
+        try verifier.feed(file: bytes)
+        for line in bytes.split(separator: 0x0A) {
+            records.append(try JSONParser.parse(Array(line)).objectValue!)
+        }
+    }
+    return (records, verifier)
+}
+
+/// Polls until `condition` holds (up to `seconds`); the test then checks what it needs.
+func eventually(seconds: Double = 15, _ condition: () throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if (try? condition()) == true { return true }
+        try await Task.sleep(nanoseconds: 50_000_000)
+    }
+    return try condition()
+}
