@@ -166,52 +166,41 @@ final class ConnectionHandler: ChannelInboundHandler {
                 bound.value.processWaiting()
             }
         case let .report(request, gateway):
-            let seq = reserve()
-            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
-            let eventLoop = context!.eventLoop
             let snapshot = state.snapshot
             let logger = self.logger
+            let completion = durableWrite { result in
+                switch result {
+                case let .success(receipt):
+                    logger.info(
+                        "report stored",
+                        metadata: [
+                            "incident": "\(receipt["incident"]?.stringValue ?? "")",
+                            "severity": "\(receipt["severity"]?.stringValue ?? "")",
+                            "duplicate": "\(receipt["duplicate"]?.boolValue ?? false)",
+                        ])
+                case let .failure(error):
+                    logger.notice("report refused", metadata: ["code": "\(error.code.rawValue)"])
+                }
+            }
             state.store.submit(
                 IntakeJob(
                     request: request, gateway: gateway, directory: snapshot.directory, deadlines: snapshot.deadlines,
-                    receivedAt: state.clock()
-                ) { result in
-                    switch result {
-                    case let .success(receipt):
-                        logger.info(
-                            "report stored",
-                            metadata: [
-                                "incident": "\(receipt["incident"]?.stringValue ?? "")",
-                                "severity": "\(receipt["severity"]?.stringValue ?? "")",
-                                "duplicate": "\(receipt["duplicate"]?.boolValue ?? false)",
-                            ])
-                    case let .failure(error):
-                        logger.notice("report refused", metadata: ["code": "\(error.code.rawValue)"])
-                    }
-                    eventLoop.execute { bound.value.committed(seq, Self.reply(result)) }
-                })
-            uncommittedWrites += 1
+                    receivedAt: state.clock(), completion: completion))
         case let .caseAction(incident, action, gateway):
-            let seq = reserve()
-            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
-            let eventLoop = context!.eventLoop
             let snapshot = state.snapshot
             let logger = self.logger
+            let completion = durableWrite { result in
+                switch result {
+                case .success:
+                    logger.info("case updated", metadata: ["incident": "\(incident)", "verb": "\(action.verb)"])
+                case let .failure(error):
+                    logger.notice("case action refused", metadata: ["verb": "\(action.verb)", "code": "\(error.code.rawValue)"])
+                }
+            }
             state.store.submit(
                 CaseJob(
                     incident: incident, action: action, gateway: gateway, deadlines: snapshot.deadlines,
-                    directory: snapshot.directory
-                ) { result in
-                    switch result {
-                    case .success:
-                        logger.info("case updated", metadata: ["incident": "\(incident)", "verb": "\(action.verb)"])
-                    case let .failure(error):
-                        logger.notice(
-                            "case action refused", metadata: ["verb": "\(action.verb)", "code": "\(error.code.rawValue)"])
-                    }
-                    eventLoop.execute { bound.value.committed(seq, Self.reply(result)) }
-                })
-            uncommittedWrites += 1
+                    directory: snapshot.directory, completion: completion))
         case let .status(incident, gateway):
             let seq = reserve()
             let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
@@ -242,6 +231,21 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.close(mode: .output, promise: nil)
         let channel = context.channel
         context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+
+    /// Takes a reply slot for a write that goes through the store, and returns the completion
+    /// that logs the outcome and fills the slot on the event loop once the write is durable.
+    private func durableWrite(log: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void)
+        -> @Sendable (Result<JSONObject, HLPError>) -> Void
+    {
+        let seq = reserve()
+        uncommittedWrites += 1
+        let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        let eventLoop = context!.eventLoop
+        return { result in
+            log(result)
+            eventLoop.execute { bound.value.committed(seq, Self.reply(result)) }
+        }
     }
 
     /// A write of this connection is durable (or failed): reads waiting for it may run.
