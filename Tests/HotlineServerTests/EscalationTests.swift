@@ -41,7 +41,7 @@ struct EscalationTests {
     @Test func ackStopsTheEscalation() async throws {
         let server = try await TestServer { c in
             Self.fast(&c)
-            c.deadlines.windows[.normal] = DeadlineWindows(ack: 2, attend: 3600)
+            c.deadlines.windows[.normal] = DeadlineWindows(ack: 3, attend: 3600)
         }
         let c = try server.gateway()
         let receipt = try okObject(try c.request(#"REPORT {"ref":"s1","severity":"normal","forms":["economic"]}"#))
@@ -49,7 +49,7 @@ struct EscalationTests {
         let ack = try okObject(try c.request("ACK \(id)"))
         #expect(ack["state"] == "acknowledged")
         #expect(ack.keys == ["incident", "state", "attend_due"])
-        try await Task.sleep(nanoseconds: 3_200_000_000)
+        try await Task.sleep(nanoseconds: 4_000_000_000)
         let status = try okObject(try c.request("STATUS \(id)"))
         #expect(status["level"] == 0)
         #expect(status["state"] == "acknowledged")
