@@ -57,6 +57,10 @@ struct LoadGen: AsyncParsableCommand {
             c.directoryPath = directory
             c.tokensPath = tokens
             c.queueFile = f + "/escalations.jsonl"
+            c.limits.rate = 10_000_000
+            c.limits.burst = 10_000_000
+            c.limits.maxConnectionsPerPeer = 100_000
+            c.limits.maxConnections = 100_000
             let a = try HotlineApp(configuration: c, logger: Logger(label: "loadgen", factory: { _ in SwiftLogNoOpLogHandler() }))
             app = a
             let group = a.serviceGroup(signals: false)

@@ -34,7 +34,7 @@ extension Configuration {
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : ((baseDirectory as NSString).appendingPathComponent(p) as NSString).standardizingPath
         }
-        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines"]
+        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits"]
         for key in table.keys where !sections.contains(key) {
             throw fail("unknown section [\(key)] (known: \(sections.joined(separator: ", ")))")
         }
@@ -129,6 +129,39 @@ extension Configuration {
                 }
                 c.deadlines.windows[severity] = windows
             }
+        }
+        if let t = try section(
+            "limits",
+            ["max_connections", "max_connections_per_peer", "auth_timeout", "idle_timeout", "line_timeout", "rate", "burst"])
+        {
+            func count(_ key: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+                guard let v = t[key] else { return nil }
+                guard let n = v.int, range.contains(n) else {
+                    throw fail("limits.\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return n
+            }
+            func duration(_ key: String) throws(ConfigurationError) -> Int64? {
+                guard let v = t[key] else { return nil }
+                guard let text = v.string, let seconds = DurationText.seconds(text) else {
+                    throw fail("limits.\(key) must be a duration such as \"10s\", \"5m\" or \"1h\"")
+                }
+                return seconds
+            }
+            func number(_ key: String) throws(ConfigurationError) -> Double? {
+                guard let v = t[key] else { return nil }
+                guard let n = v.double ?? v.int.map(Double.init), n > 0, n <= 1_000_000 else {
+                    throw fail("limits.\(key) must be a number above 0")
+                }
+                return n
+            }
+            if let n = try count("max_connections", 1...1_000_000) { c.limits.maxConnections = n }
+            if let n = try count("max_connections_per_peer", 1...1_000_000) { c.limits.maxConnectionsPerPeer = n }
+            if let d = try duration("auth_timeout") { c.limits.authTimeout = d }
+            if let d = try duration("idle_timeout") { c.limits.idleTimeout = d }
+            if let d = try duration("line_timeout") { c.limits.lineTimeout = d }
+            if let n = try number("rate") { c.limits.rate = n }
+            if let n = try number("burst") { c.limits.burst = max(1, n) }
         }
         return c
     }

@@ -34,6 +34,7 @@ public struct Configuration: Sendable, Equatable {
     /// How missed deadlines climb the escalation levels.
     public var ladder = EscalationLadder.default
     public var deadlines = DeadlineTable.defaults
+    public var limits = Limits()
     /// The file this came from, if any.
     public var sourcePath: String?
 

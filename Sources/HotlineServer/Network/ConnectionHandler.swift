@@ -42,8 +42,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var readsAfterCommit: [() -> Void] = []
     private let maxPending = HLPDefaults.maxPipelinedRequests
 
-    init(state: ServerState, threadPool: NIOThreadPool, logger: Logger) {
+    private let flags: ConnectionFlags
+
+    init(state: ServerState, threadPool: NIOThreadPool, flags: ConnectionFlags, logger: Logger) {
         self.state = state
+        self.flags = flags
         self.threadPool = threadPool
         self.logger = logger
     }
@@ -138,8 +141,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             let env = SessionEnvironment(
                 serverName: state.serverName, directory: snapshot.directory, tokens: snapshot.tokens, now: state.clock())
             let wasAuthenticated = session.gateway != nil
-            action = session.receive(line: bytes, environment: env)
+            if let gateway = session.gateway, !Self.isBlank(bytes), !state.rateLimiter.allow(gateway.id) {
+                action = .reply(.error(.rateLimited, "too many requests from \(gateway.id); retry later"))
+            } else {
+                action = session.receive(line: bytes, environment: env)
+            }
             if !wasAuthenticated, let gateway = session.gateway {
+                flags.authenticated = true
                 logger[metadataKey: "gateway"] = "\(gateway.id)"
                 logger.info("gateway authenticated")
             }
@@ -257,6 +265,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             for read in reads { read() }
         }
         fill(seq, reply)
+    }
+
+    private static func isBlank(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 
     private static func reply(_ result: Result<JSONObject, HLPError>) -> Reply {

@@ -17,12 +17,19 @@ public final class IntakeServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let threadPool: NIOThreadPool
     private let logger: Logger
-    private let connections = NIOLockedValueBox<[ObjectIdentifier: ConnectionEntry]>([:])
+    private let connections = NIOLockedValueBox(Registry())
+
+    /// Open connections, and how many each peer address has.
+    private struct Registry {
+        var entries: [ObjectIdentifier: ConnectionEntry] = [:]
+        var perPeer: [String: Int] = [:]
+    }
     private let bound: EventLoopPromise<Int>
 
     private struct ConnectionEntry: @unchecked Sendable {
         // @unchecked: the handler is only touched on `channel.eventLoop` (through NIOLoopBound).
         var channel: any Channel
+        var peer: String
         var handler: NIOLoopBound<ConnectionHandler>
     }
 
@@ -47,7 +54,7 @@ public final class IntakeServer: Service, Sendable {
         try await bound.futureResult.get()
     }
 
-    public var connectionCount: Int { connections.withLockedValue { $0.count } }
+    public var connectionCount: Int { connections.withLockedValue { $0.entries.count } }
 
     public func run() async throws {
         let state = self.state
@@ -62,17 +69,46 @@ public final class IntakeServer: Service, Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let peer = channel.remoteAddress?.ipAddress ?? "?"
                     var connectionLogger = logger
-                    connectionLogger[metadataKey: "peer"] = "\(channel.remoteAddress?.description ?? "?")"
-                    let handler = ConnectionHandler(state: state, threadPool: threadPool, logger: connectionLogger)
+                    connectionLogger[metadataKey: "peer"] = "\(peer)"
+                    let id = ObjectIdentifier(channel)
+                    // Admission: a connection over a limit gets one line and is closed.
+                    let refusal: String? = connections.withLockedValue { open in
+                        if open.entries.count >= state.limits.maxConnections { return "too many connections" }
+                        if open.perPeer[peer, default: 0] >= state.limits.maxConnectionsPerPeer {
+                            return "too many connections from \(peer)"
+                        }
+                        return nil
+                    }
+                    if let refusal {
+                        connectionLogger.warning("connection refused", metadata: ["reason": "\(refusal)"])
+                        var line = channel.allocator.buffer(capacity: 80)
+                        line.writeString(Reply.error(.unavailable, refusal + "; retry later").line + "\n")
+                        channel.writeAndFlush(line).whenComplete { _ in channel.close(promise: nil) }
+                        return
+                    }
+                    let flags = ConnectionFlags()
+                    let handler = ConnectionHandler(state: state, threadPool: threadPool, flags: flags, logger: connectionLogger)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionGuard(limits: state.limits, flags: flags) { reason in
+                            connectionLogger.notice("closing connection", metadata: ["reason": "\(reason)"])
+                        })
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFramer(maxLineBytes: state.maxLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    let id = ObjectIdentifier(channel)
-                    let entry = ConnectionEntry(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
-                    connections.withLockedValue { $0[id] = entry }
+                    let entry = ConnectionEntry(
+                        channel: channel, peer: peer, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                    connections.withLockedValue {
+                        $0.entries[id] = entry
+                        $0.perPeer[peer, default: 0] += 1
+                    }
                     channel.closeFuture.whenComplete { _ in
-                        _ = connections.withLockedValue { $0.removeValue(forKey: id) }
+                        connections.withLockedValue {
+                            guard $0.entries.removeValue(forKey: id) != nil else { return }
+                            $0.perPeer[peer, default: 1] -= 1
+                            if $0.perPeer[peer] == 0 { $0.perPeer[peer] = nil }
+                        }
                     }
                 }
             }
@@ -95,7 +131,7 @@ public final class IntakeServer: Service, Sendable {
     }
 
     private func drainConnections() async {
-        let entries = connections.withLockedValue { Array($0.values) }
+        let entries = connections.withLockedValue { Array($0.entries.values) }
         for entry in entries {
             entry.channel.eventLoop.execute { entry.handler.value.drain() }
         }

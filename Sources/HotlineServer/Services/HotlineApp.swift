@@ -65,7 +65,7 @@ public final class HotlineApp: Sendable {
         }
         state = ServerState(
             serverName: configuration.server.name, maxLineBytes: configuration.server.maxLineBytes,
-            snapshot: snapshot, store: store, clock: clock)
+            snapshot: snapshot, store: store, limits: configuration.limits, clock: clock)
         server = IntakeServer(
             state: state, host: configuration.server.host, port: configuration.server.port, logger: logger)
         scheduler = EscalationScheduler(state: state, logger: logger)

@@ -17,12 +17,16 @@ public final class ServerState: Sendable {
     public let maxLineBytes: Int
     public let store: IncidentStore
     public let clock: @Sendable () -> Timestamp
+    public let limits: Limits
+    public let rateLimiter: RateLimiter
     private let current: NIOLockedValueBox<Snapshot>
 
     public init(
-        serverName: String, maxLineBytes: Int, snapshot: Snapshot, store: IncidentStore,
+        serverName: String, maxLineBytes: Int, snapshot: Snapshot, store: IncidentStore, limits: Limits = Limits(),
         clock: @escaping @Sendable () -> Timestamp = ServerState.systemClock
     ) {
+        self.limits = limits
+        self.rateLimiter = RateLimiter(rate: limits.rate, burst: limits.burst)
         self.serverName = serverName
         self.maxLineBytes = maxLineBytes
         self.store = store

@@ -8,6 +8,7 @@ import Glibc
 final class TestClient {
     let fd: Int32
     private var buffer: [UInt8] = []
+    private var start = 0
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -60,9 +61,13 @@ final class TestClient {
 
     func readLineOrEOF() throws -> String? {
         while true {
-            if let i = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[..<i], as: UTF8.self)
-                buffer.removeFirst(i + 1)
+            if let i = buffer[start...].firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[start..<i], as: UTF8.self)
+                start = i + 1
+                if start >= 65536 {
+                    buffer.removeFirst(start)
+                    start = 0
+                }
                 return line
             }
             var chunk = [UInt8](repeating: 0, count: 65536)

@@ -50,6 +50,9 @@ final class TestServer: @unchecked Sendable {
         c.directoryPath = Repository.sampleDirectory
         c.tokensPath = Repository.sampleTokens
         c.queueFile = folder + "/data/escalations.jsonl"
+        // Functional tests pipeline thousands of requests; the limits get their own tests.
+        c.limits.rate = 1_000_000
+        c.limits.burst = 1_000_000
         return c
     }
 
