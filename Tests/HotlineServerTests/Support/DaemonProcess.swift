@@ -22,6 +22,9 @@ final class DaemonProcess {
             path = "\(Repository.sampleDirectory)"
             [gateways]
             tokens = "\(Repository.sampleTokens)"
+            [limits]
+            rate = 1000000
+            burst = 1000000
             [escalation]
             queue_file = "data/escalations.jsonl"
             \(extra)
