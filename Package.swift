@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hotlined", targets: ["hotlined"]),
+        .executable(name: "hotlinectl", targets: ["hotlinectl"]),
         .executable(name: "hotline-loadgen", targets: ["hotline-loadgen"]),
     ],
     dependencies: [
@@ -49,6 +50,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Operator actions behind hotlinectl.
+        .target(name: "HotlineControl", dependencies: ["HotlineCore", "HotlineServer"]),
+        .executableTarget(
+            name: "hotlinectl",
+            dependencies: [
+                "HotlineControl",
+                "HotlineServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Load generation for benchmarks.
         .target(name: "HotlineBench"),
         .executableTarget(
@@ -69,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HotlineServerTests",
-            dependencies: ["HotlineServer", "HotlineStore", "HotlineCore"]
+            dependencies: ["HotlineServer", "HotlineStore", "HotlineCore", "HotlineControl"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -95,3 +95,28 @@ struct OpeningHoursTests {
         }
     }
 }
+
+struct TokenFileEditorTests {
+    @Test func replacesAppendsRemovesAndKeepsComments() {
+        let text = "# tokens\nHL-1 sha256:aa # old\n\nHL-2 sha256:bb\n"
+        let h = [UInt8](repeating: 1, count: 32)
+        let replaced = TokenFileEditor.set(text, gateway: "HL-1", hash: h)
+        #expect(replaced.found)
+        #expect(replaced.text == "# tokens\nHL-1 sha256:\(SHA256.hex(h))\n\nHL-2 sha256:bb\n")
+        let added = TokenFileEditor.set(text, gateway: "HL-3", hash: h)
+        #expect(!added.found)
+        #expect(added.text.hasSuffix("HL-2 sha256:bb\nHL-3 sha256:\(SHA256.hex(h))\n"))
+        let removed = TokenFileEditor.set(text, gateway: "HL-2", hash: nil)
+        #expect(removed.found)
+        #expect(removed.text == "# tokens\nHL-1 sha256:aa # old\n\n")
+    }
+
+    @Test func tokensAreLongRandomAndPrintable() {
+        let tokens = (0..<100).map { _ in TokenFileEditor.newToken() }
+        #expect(Set(tokens).count == 100)
+        for t in tokens {
+            #expect(t.count == 43)
+            #expect(t.utf8.allSatisfy { b in (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2D || b == 0x5F })
+        }
+    }
+}

@@ -43,6 +43,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let maxPending = HLPDefaults.maxPipelinedRequests
 
     private let flags: ConnectionFlags
+    /// The stored hash of the token this connection authenticated with.
+    private var tokenHash: [UInt8]?
 
     init(state: ServerState, threadPool: NIOThreadPool, flags: ConnectionFlags, logger: Logger) {
         self.state = state
@@ -93,6 +95,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// After a reload: a connection whose gateway's token was revoked or replaced is closed.
+    func checkToken(_ tokens: GatewayTokens) {
+        guard let gateway = session.gateway, tokens.hashes[gateway.id] != tokenHash, let context else { return }
+        logger.notice("closing connection: the gateway's token was revoked or replaced")
+        context.close(promise: nil)
     }
 
     /// Stop taking requests: answer what is pending, refuse what comes, then close.
@@ -148,6 +157,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             if !wasAuthenticated, let gateway = session.gateway {
                 flags.authenticated = true
+                tokenHash = snapshot.tokens.hashes[gateway.id]
                 logger[metadataKey: "gateway"] = "\(gateway.id)"
                 logger.info("gateway authenticated")
             }

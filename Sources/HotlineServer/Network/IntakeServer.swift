@@ -130,6 +130,14 @@ public final class IntakeServer: Service, Sendable {
         await drainConnections()
     }
 
+    /// Closes the connections whose gateway's token is no longer `tokens`' (after a reload).
+    public func closeRevoked(_ tokens: GatewayTokens) {
+        let entries = connections.withLockedValue { Array($0.entries.values) }
+        for entry in entries {
+            entry.channel.eventLoop.execute { entry.handler.value.checkToken(tokens) }
+        }
+    }
+
     private func drainConnections() async {
         let entries = connections.withLockedValue { Array($0.entries.values) }
         for entry in entries {

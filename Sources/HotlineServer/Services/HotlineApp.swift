@@ -104,14 +104,41 @@ public final class HotlineApp: Sendable {
         }
     }
 
-    /// SIGHUP rotates the escalation queue file.
+    /// Reloads the directory, the tokens, the deadlines and the ladder from the configuration
+    /// file. A bad file keeps everything as it was and says why. Connections whose token was
+    /// revoked or replaced are closed. Settings that need a restart (listen address, storage,
+    /// limits) are not changed. Returns whether the new configuration is in force.
+    @discardableResult
+    public func reload() -> Bool {
+        guard let path = configuration.sourcePath else { return false }
+        do {
+            let fresh = try Configuration.load(path: path)
+            let snapshot = try Self.loadSnapshot(fresh, logger: logger)
+            if !snapshot.tokens.gatewaysWithDemoTokens.isEmpty, !configuration.listensOnLoopbackOnly {
+                throw ConfigurationError("demo tokens while listening on \(configuration.server.host)")
+            }
+            state.snapshot = snapshot
+            server.closeRevoked(snapshot.tokens)
+            logger.notice(
+                "configuration reloaded",
+                metadata: [
+                    "directory.responders": "\(snapshot.directory.responders.count)",
+                    "gateways.tokens": "\(snapshot.tokens.hashes.count)",
+                ])
+            return true
+        } catch {
+            logger.error("reload failed; the previous configuration stays in force", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// SIGHUP reloads the configuration (see `reload`) and rotates the escalation queue file.
     public func handleHangup() -> any DispatchSourceSignal {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP)
-        let queue = self.queue
-        let logger = self.logger
-        source.setEventHandler {
-            logger.info("SIGHUP: rotating the escalation queue")
+        source.setEventHandler { [self] in
+            logger.info("SIGHUP: reloading and rotating the escalation queue")
+            reload()
             queue.rotate()
         }
         source.resume()

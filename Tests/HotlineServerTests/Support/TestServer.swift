@@ -56,9 +56,33 @@ final class TestServer: @unchecked Sendable {
         return c
     }
 
-    init(folder: String = temporaryFolder(), configure: (inout Configuration) -> Void = { _ in }) async throws {
+    /// A configuration file in `folder` that reload() can read again.
+    static func writeConfigFile(folder: String, tokens: String) throws -> String {
+        let path = folder + "/hotlined.toml"
+        try """
+            [server]
+            listen = "127.0.0.1:0"
+            name = "test-hotline"
+            [storage]
+            data_dir = "data"
+            [directory]
+            path = "\(Repository.sampleDirectory)"
+            [gateways]
+            tokens = "\(tokens)"
+            [escalation]
+            queue_file = "data/escalations.jsonl"
+            [limits]
+            rate = 1000000
+            burst = 1000000
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    init(folder: String = temporaryFolder(), configFile: String? = nil, configure: (inout Configuration) -> Void = { _ in })
+        async throws
+    {
         self.folder = folder
-        var c = Self.configuration(folder: folder)
+        var c = try configFile.map { try Configuration.load(path: $0) } ?? Self.configuration(folder: folder)
         configure(&c)
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         app = try HotlineApp(configuration: c, logger: logger)
