@@ -50,6 +50,8 @@ public final class IncidentStore: @unchecked Sendable {
         // DatabasePool sets synchronous=NORMAL when it enables WAL; acknowledgements need FULL.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Erased personal data is overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         try Schema.migrator.migrate(pool)
         for suffix in ["", "-wal", "-shm"] {
@@ -94,6 +96,14 @@ public final class IncidentStore: @unchecked Sendable {
     public func submit(_ job: CaseJob) { enqueue(.action(job)) }
     /// Queues an escalation run for the next group commit.
     public func submit(_ run: EscalationRun) { enqueue(.escalate(run)) }
+
+    /// Erases caller, summary, close note and retraction reason of incidents closed at or
+    /// before `closedBefore` (the retention period); statistics stay.
+    public func erasePersonalData(
+        closedBefore: Timestamp, now: Timestamp, completion: @escaping @Sendable (Result<Int, HLPError>) -> Void
+    ) {
+        enqueue(.erasePersonalData(closedBefore: closedBefore, now: now, completion: completion))
+    }
 
     func enqueue(_ job: WriterJob) {
         condition.lock()
@@ -188,6 +198,15 @@ public final class IncidentStore: @unchecked Sendable {
         case let .escalate(run):
             let result = try escalate(run, db, &context)
             return { run.completion(.success(result)) }
+        case let .erasePersonalData(closedBefore, now, completion):
+            try db.execute(
+                sql: """
+                    UPDATE incident SET caller = NULL, summary = NULL, close_note = NULL, retract_reason = NULL,
+                        personal_erased_at = ?
+                    WHERE state = 'closed' AND closed_at <= ? AND personal_erased_at IS NULL
+                    """, arguments: [now.seconds, closedBefore.seconds])
+            let erased = db.changesCount
+            return { completion(.success(erased)) }
         case let .queueWritten(seq, hash):
             try db.execute(
                 sql: "UPDATE queue_state SET last_seq = ?, last_hash = ? WHERE id = 1 AND last_seq < ?",

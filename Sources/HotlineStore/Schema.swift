@@ -86,6 +86,14 @@ enum Schema {
                     INSERT INTO queue_state (id, last_seq, last_hash) VALUES (1, 0, '');
                     """)
         }
+        m.registerMigration("v3-retention") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE incident ADD COLUMN personal_erased_at INTEGER;
+                    CREATE INDEX incident_erasable ON incident (closed_at)
+                        WHERE state = 'closed' AND personal_erased_at IS NULL;
+                    """)
+        }
         return m
     }
 }

@@ -53,6 +53,8 @@ enum WriterJob: Sendable {
     case escalate(EscalationRun)
     /// The queue file holds every record up to `seq`; the last line's hash is `hash`.
     case queueWritten(seq: Int64, hash: String)
+    /// Erase personal data of incidents closed at or before `closedBefore`.
+    case erasePersonalData(closedBefore: Timestamp, now: Timestamp, completion: @Sendable (Result<Int, HLPError>) -> Void)
 
     func fail(_ error: HLPError) {
         switch self {
@@ -60,6 +62,7 @@ enum WriterJob: Sendable {
         case let .action(job): job.completion(.failure(error))
         case let .escalate(run): run.completion(.failure(error))
         case .queueWritten: break
+        case let .erasePersonalData(_, _, completion): completion(.failure(error))
         }
     }
 }

@@ -34,7 +34,7 @@ extension Configuration {
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : ((baseDirectory as NSString).appendingPathComponent(p) as NSString).standardizingPath
         }
-        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits"]
+        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention"]
         for key in table.keys where !sections.contains(key) {
             throw fail("unknown section [\(key)] (known: \(sections.joined(separator: ", ")))")
         }
@@ -162,6 +162,12 @@ extension Configuration {
             if let d = try duration("line_timeout") { c.limits.lineTimeout = d }
             if let n = try number("rate") { c.limits.rate = n }
             if let n = try number("burst") { c.limits.burst = max(1, n) }
+        }
+        if let t = try section("retention", ["personal_data"]), let v = t["personal_data"] {
+            guard let text = v.string, let seconds = DurationText.seconds(text) else {
+                throw fail("retention.personal_data must be a duration such as \"180d\"")
+            }
+            c.personalDataRetention = seconds
         }
         return c
     }

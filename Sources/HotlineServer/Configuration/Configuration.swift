@@ -35,6 +35,9 @@ public struct Configuration: Sendable, Equatable {
     public var ladder = EscalationLadder.default
     public var deadlines = DeadlineTable.defaults
     public var limits = Limits()
+    /// Seconds after closure when caller, summary, close note and retraction reason are erased.
+    /// Default 180 days.
+    public var personalDataRetention: Int64 = 180 * 86_400
     /// The file this came from, if any.
     public var sourcePath: String?
 

@@ -16,16 +16,23 @@ public final class EscalationScheduler: Service, Sendable {
     /// When this daemon started; deadlines before it were missed while it was down.
     public let startedAt: Timestamp
 
-    public init(state: ServerState, logger: Logger) {
+    private let retention: Int64
+
+    public init(state: ServerState, retention: Int64, logger: Logger) {
         self.state = state
         self.logger = logger
+        self.retention = retention
         self.startedAt = state.clock()
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            var ticks = 0
             while !Task.isCancelled {
                 await self.tick()
+                // Personal data past its retention: at start, then every minute.
+                if ticks % 60 == 0 { _ = await self.erasePersonalData(now: self.state.clock()) }
+                ticks += 1
                 // Sleep to just past the next whole second.
                 let now = Date().timeIntervalSince1970
                 let wait = (now.rounded(.down) + 1.005) - now
@@ -46,6 +53,24 @@ public final class EscalationScheduler: Service, Sendable {
             }
             if escalated > 0 { logger.notice("escalated", metadata: ["escalations": "\(escalated)"]) }
             if !more { return }
+        }
+    }
+
+    /// Erases personal data of incidents closed more than the retention period before `now`.
+    public func erasePersonalData(now: Timestamp) async -> Int {
+        let retention = self.retention
+        let result = await withCheckedContinuation { continuation in
+            state.store.erasePersonalData(closedBefore: now.adding(seconds: -retention), now: now) {
+                continuation.resume(returning: $0)
+            }
+        }
+        switch result {
+        case let .success(n):
+            if n > 0 { logger.notice("personal data erased", metadata: ["incidents": "\(n)"]) }
+            return n
+        case let .failure(error):
+            logger.error("personal data erasure failed; retrying", metadata: ["error": "\(error.text)"])
+            return 0
         }
     }
 

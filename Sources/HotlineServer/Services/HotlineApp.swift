@@ -68,7 +68,7 @@ public final class HotlineApp: Sendable {
             snapshot: snapshot, store: store, limits: configuration.limits, clock: clock)
         server = IntakeServer(
             state: state, host: configuration.server.host, port: configuration.server.port, logger: logger)
-        scheduler = EscalationScheduler(state: state, logger: logger)
+        scheduler = EscalationScheduler(state: state, retention: configuration.personalDataRetention, logger: logger)
         do {
             queue = try EscalationQueueFile(
                 path: configuration.queueFile, store: store, rotateBytes: configuration.queueRotateBytes,

@@ -33,13 +33,13 @@ final class DaemonProcess {
     }
 
     /// Starts the daemon and waits until it logs the port it listens on.
-    func start() throws {
+    func start(arguments: [String] = []) throws {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Repository.hotlined)
-        p.arguments = ["--config", configPath]
+        p.arguments = ["--config", configPath] + arguments
         p.standardError = log
         p.standardOutput = log
         let startOffset = (try? Data(contentsOf: URL(fileURLWithPath: logPath)).count) ?? 0

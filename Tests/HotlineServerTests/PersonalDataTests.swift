@@ -1,0 +1,77 @@
+import Foundation
+import HotlineCore
+import HotlineServer
+import Testing
+
+@Suite(.serialized)
+struct PersonalDataTests {
+    @Test func markersNeverLeaveTheStore() async throws {
+        let daemon = try DaemonProcess(
+            extra: """
+                [deadlines]
+                high = { ack = "1s", attend = "1s" }
+                critical = { ack = "1s", attend = "1s" }
+                """)
+        try daemon.start(arguments: ["--log-level", "trace"])
+        let c = try TestClient(port: daemon.port)
+        _ = try c.readLine()
+        _ = try c.request("AUTH HL-14320 demo-HL-14320")
+        let receipt = try okObject(
+            try c.request(
+                #"REPORT {"ref":"pd-1","severity":"high","forms":["physical"],"children":1,"weapon":true,"caller":"MARKER-CALLER-0987","summary":"MARKER-SUMMARY-text"}"#
+            ))
+        let id = receipt["incident"]!.stringValue!
+        #expect(!receipt.jsonText.contains("MARKER"))
+        // Refused requests carrying personal data do not echo it either.
+        let refused = try c.request(#"REPORT {"ref":"pd-2","severity":"high","forms":["physical"],"caller":"MARKER-CALLER-TOO-LONG-0123456789-0123456789"}"#)
+        #expect(errCode(refused) == "invalid")
+        #expect(!refused.contains("MARKER"))
+        let conflict = try c.request(#"REPORT {"ref":"pd-1","severity":"high","forms":["physical"],"summary":"MARKER-SUMMARY-other"}"#)
+        #expect(errCode(conflict) == "conflict")
+        #expect(!conflict.contains("MARKER"))
+        _ = try okObject(try c.request(#"RETRACT \#(id) {"reason":"MARKER-REASON"}"#))
+        // The owner sees it; another commune does not.
+        let own = try okObject(try c.request("STATUS \(id)"))
+        #expect(own["caller"] == "MARKER-CALLER-0987")
+        let other = try TestClient(port: daemon.port)
+        _ = try other.readLine()
+        _ = try other.request("AUTH HL-14323 demo-HL-14323")
+        #expect(!(try other.request("STATUS \(id)")).contains("MARKER"))
+        // Let it escalate, then close with a note.
+        let queue = daemon.folder + "/data/escalations.jsonl"
+        let escalated = try await eventually { try readQueue(queue).records.contains { $0["reason"] == "ack_overdue" } }
+        #expect(escalated)
+        _ = try okObject(try c.request(#"CLOSE \#(id) {"offender_measures":["stop_order"],"victim_support":["none"],"note":"MARKER-NOTE"}"#))
+        daemon.kill(SIGTERM)
+        // Every output: the log (at trace level) and the queue files.
+        let log = daemon.log
+        #expect(log.contains("report stored"))  // the log was written
+        #expect(!log.contains("MARKER"))
+        let (records, _) = try readQueue(queue)
+        #expect(records.count >= 3)
+        for r in records { #expect(!r.jsonText.contains("MARKER")) }
+    }
+
+    @Test func personalDataIsErasedAfterRetentionStatisticsStay() async throws {
+        let server = try await TestServer { $0.personalDataRetention = 180 * 86_400 }
+        let c = try server.gateway()
+        let r = try okObject(try c.request(#"REPORT {"ref":"ret-1","severity":"low","forms":["sexual"],"caller":"0900","summary":"s"}"#))
+        let id = r["incident"]!.stringValue!
+        let open = try okObject(try c.request(#"REPORT {"ref":"ret-2","severity":"low","forms":["economic"],"caller":"0911"}"#))
+        _ = try okObject(try c.request(#"CLOSE \#(id) {"offender_measures":["none"],"victim_support":["counselling"],"note":"n"}"#))
+        let now = server.app.state.clock()
+        #expect(await server.app.scheduler.erasePersonalData(now: now.adding(seconds: 179 * 86_400)) == 0)
+        #expect(try okObject(try c.request("STATUS \(id)"))["caller"] == "0900")
+        #expect(await server.app.scheduler.erasePersonalData(now: now.adding(seconds: 181 * 86_400)) == 1)
+        let erased = try okObject(try c.request("STATUS \(id)"))
+        #expect(erased["caller"] == .null)
+        #expect(erased["summary"] == .null)
+        #expect(erased["close_note"] == .null)
+        #expect(erased["forms"] == ["sexual"])
+        #expect(erased["victim_support"] == ["counselling"])
+        // Open incidents keep theirs, however old.
+        #expect(try okObject(try c.request("STATUS \(open["incident"]!.stringValue!)"))["caller"] == "0911")
+        #expect(await server.app.scheduler.erasePersonalData(now: now.adding(seconds: 400 * 86_400)) == 0)
+        try await server.stop()
+    }
+}
