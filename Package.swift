@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "hotlined", targets: ["hotlined"]),
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
         .executable(name: "hotline-loadgen", targets: ["hotline-loadgen"]),
+        .executable(name: "hotline-fuzz", targets: ["hotline-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -60,6 +61,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fuzzing: libFuzzer's driver declaration, the target, and the harness executable.
+        .target(name: "CFuzzerDriver"),
+        .target(name: "HotlineFuzzing", dependencies: ["HotlineCore"]),
+        .executableTarget(name: "hotline-fuzz", dependencies: ["HotlineFuzzing", "CFuzzerDriver"]),
         // Load generation for benchmarks.
         .target(name: "HotlineBench"),
         .executableTarget(
@@ -80,7 +85,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HotlineServerTests",
-            dependencies: ["HotlineServer", "HotlineStore", "HotlineCore", "HotlineControl"]
+            dependencies: [
+                "HotlineServer", "HotlineStore", "HotlineCore", "HotlineControl",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

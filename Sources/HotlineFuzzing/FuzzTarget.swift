@@ -1,0 +1,72 @@
+import HotlineCore
+
+/// What the fuzzer runs on each input: the bytes as a stream of request lines through the
+/// parser and the session (authenticated first), and the whole input through the JSON parser
+/// and the field validators. Invariants that must hold for every input are checked with
+/// `precondition`, so a violation is a crash the fuzzer reports.
+public enum FuzzTarget {
+    static let commune = Commune(
+        code: "14320", name: "Phường Đông Thành", kind: "phuong", districtCode: "369", district: "Thành phố Ninh Bình",
+        position: GeoPoint(lat: 20.28, lon: 105.96))
+    static let directory = Directory(
+        communes: [commune],
+        villages: [Village(id: "V14320-01", communeCode: "14320", name: "Phố 1", position: GeoPoint(lat: 20.287, lon: 105.958))],
+        responders: [
+            Responder(
+                id: "PG-14320-01", kind: .preventionGroup, name: "G", communeCode: "14320", villageID: "V14320-01",
+                position: GeoPoint(lat: 20.2869, lon: 105.9584), phone: "000", hours: .always, shelterBeds: 0),
+            Responder(
+                id: "HF-14320", kind: .healthFacility, name: "H", communeCode: "14320", villageID: nil,
+                position: GeoPoint(lat: 20.28, lon: 105.96), phone: "000", hours: .always, shelterBeds: 2),
+        ],
+        hotlines: [Hotline(id: "HL-14320", communeCode: "14320", name: "HL", phone: "000")])
+    static let environment = SessionEnvironment(
+        serverName: "fuzz", directory: directory,
+        tokens: GatewayTokens(hashes: ["HL-14320": SHA256.hash(Array("secret".utf8))]),
+        now: Timestamp(rfc3339: "2026-11-29T08:00:00Z")!)
+
+    public static func run(_ data: [UInt8]) {
+        // 1. Lines through a fresh session, authenticated and not.
+        var authed = Session()
+        _ = authed.receive(line: Array("AUTH HL-14320 secret".utf8), environment: environment)
+        precondition(authed.gateway != nil)
+        var anonymous = Session()
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            var bytes = Array(line)
+            if bytes.last == 0x0D { bytes.removeLast() }
+            for action in [authed.receive(line: bytes, environment: environment), anonymous.receive(line: bytes, environment: environment)] {
+                check(action)
+            }
+        }
+        // 2. The whole input as JSON: a value that parses renders to text that parses to it again.
+        if let value = try? JSONParser.parse(data) {
+            let text = value.jsonText
+            precondition(!text.utf8.contains(0x0A), "JSON text with a raw newline")
+            precondition((try? JSONParser.parse(text)) == value, "JSON does not round-trip")
+            if case let .object(o) = value {
+                if let r = try? ReportValidator.validate(o, commune: "14320", directory: directory, now: environment.now) {
+                    precondition((1...64).contains(r.ref.utf8.count) && (1...50).contains(r.victims))
+                    precondition(r.reportedAt.seconds <= environment.now.seconds + 300)
+                }
+                _ = try? CaseActionValidator.close(o, now: environment.now)
+                _ = try? CaseActionValidator.retract(o, now: environment.now)
+                _ = try? CaseActionValidator.ack(o, directory: directory, now: environment.now, attend: false)
+            }
+        }
+        // 3. The whole input as a time.
+        if let t = Timestamp(rfc3339: String(decoding: data, as: UTF8.self)) {
+            precondition(Timestamp(rfc3339: t.rfc3339) == t, "time does not round-trip")
+        }
+    }
+
+    static func check(_ action: SessionAction) {
+        switch action {
+        case let .reply(r), let .replyAndClose(r), let .delayedReply(r, _, _):
+            let line = r.line
+            precondition(!line.utf8.contains(0x0A) && !line.utf8.contains(0x0D), "a reply spans lines")
+            precondition(line.hasPrefix("OK {") || line.hasPrefix("ERR "), "reply form")
+        case .none, .report, .status, .caseAction:
+            break
+        }
+    }
+}
