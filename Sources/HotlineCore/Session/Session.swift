@@ -5,12 +5,19 @@ public struct SessionEnvironment: Sendable {
     public var directory: Directory
     public var tokens: GatewayTokens
     public var now: Timestamp
+    /// With mutual TLS: the gateway ids the client certificate names. AUTH succeeds only for
+    /// one of them. `nil` when no client certificate is required.
+    public var certificateNames: Set<String>?
 
-    public init(serverName: String, directory: Directory, tokens: GatewayTokens, now: Timestamp) {
+    public init(
+        serverName: String, directory: Directory, tokens: GatewayTokens, now: Timestamp,
+        certificateNames: Set<String>? = nil
+    ) {
         self.serverName = serverName
         self.directory = directory
         self.tokens = tokens
         self.now = now
+        self.certificateNames = certificateNames
     }
 }
 
@@ -116,7 +123,7 @@ public struct Session: Sendable {
     }
 
     private mutating func authenticate(_ id: String, _ token: String, _ env: SessionEnvironment) -> SessionAction {
-        let valid = env.tokens.verify(gateway: id, token: token)
+        let valid = env.tokens.verify(gateway: id, token: token) && (env.certificateNames?.contains(id) ?? true)
         if valid, let hotline = env.directory.hotlines[id] {
             if let current = gateway, current.id != hotline.id {
                 return .reply(.error(.conflict, "already authenticated as \(current.id)"))

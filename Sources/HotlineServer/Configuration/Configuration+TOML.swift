@@ -34,7 +34,7 @@ extension Configuration {
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : ((baseDirectory as NSString).appendingPathComponent(p) as NSString).standardizingPath
         }
-        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention"]
+        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls"]
         for key in table.keys where !sections.contains(key) {
             throw fail("unknown section [\(key)] (known: \(sections.joined(separator: ", ")))")
         }
@@ -162,6 +162,24 @@ extension Configuration {
             if let d = try duration("line_timeout") { c.limits.lineTimeout = d }
             if let n = try number("rate") { c.limits.rate = n }
             if let n = try number("burst") { c.limits.burst = max(1, n) }
+        }
+        if let t = try section("tls", ["listen", "certificate", "key", "client_ca"]) {
+            guard let cert = try string(t, "tls", "certificate"), let key = try string(t, "tls", "key") else {
+                throw fail("[tls] needs certificate and key (PEM files)")
+            }
+            var tls = Configuration.TLS(certificate: path(cert), key: path(key))
+            if let listen = try string(t, "tls", "listen") {
+                guard let (host, port) = parseListen(listen) else {
+                    throw fail("tls.listen must be HOST:PORT (IPv6 as [::]:7343), not \"\(listen)\"")
+                }
+                tls.host = host
+                tls.port = port
+            }
+            tls.clientCA = try string(t, "tls", "client_ca").map(path)
+            c.tls = tls
+            if !c.listensOnLoopbackOnly {
+                throw fail("with [tls], server.listen (plain TCP) must be a loopback address; gateways use tls.listen")
+            }
         }
         if let t = try section("retention", ["personal_data"]), let v = t["personal_data"] {
             guard let text = v.string, let seconds = DurationText.seconds(text) else {

@@ -19,7 +19,28 @@ public struct Configuration: Sendable, Equatable {
         public var databasePath: String { dataDir + "/hotline.sqlite" }
     }
 
+    /// TLS for gateways on the province network (`[tls]`). Plain TCP then serves loopback only.
+    public struct TLS: Sendable, Equatable {
+        /// Host and port of the TLS listener. Default 0.0.0.0:7343.
+        public var host = "0.0.0.0"
+        public var port = 7343
+        /// PEM file with the server certificate chain.
+        public var certificate: String
+        /// PEM file with the server's private key.
+        public var key: String
+        /// PEM file of the CA that signs gateway certificates; when set, a client certificate is
+        /// required and AUTH succeeds only for a gateway id named in it (DNS subject alternative name).
+        public var clientCA: String?
+
+        public init(certificate: String, key: String, clientCA: String? = nil) {
+            self.certificate = certificate
+            self.key = key
+            self.clientCA = clientCA
+        }
+    }
+
     public var server = Server()
+    public var tls: TLS?
     public var storage = Storage()
     /// Folder holding communes.csv, villages.csv, responders.csv and hotlines.csv.
     public var directoryPath = "ninh-binh"

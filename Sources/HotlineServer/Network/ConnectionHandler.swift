@@ -3,6 +3,7 @@ import HotlineStore
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Runs one connection's `Session` and keeps its replies in request order.
 ///
@@ -46,7 +47,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The stored hash of the token this connection authenticated with.
     private var tokenHash: [UInt8]?
 
-    init(state: ServerState, threadPool: NIOThreadPool, flags: ConnectionFlags, logger: Logger) {
+    /// Mutual TLS: AUTH must name a gateway that the client certificate names.
+    private let requireClientCertificate: Bool
+
+    init(
+        state: ServerState, threadPool: NIOThreadPool, flags: ConnectionFlags, requireClientCertificate: Bool = false,
+        logger: Logger
+    ) {
+        self.requireClientCertificate = requireClientCertificate
         self.state = state
         self.flags = flags
         self.threadPool = threadPool
@@ -95,6 +103,18 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The DNS names of the client certificate (gateway ids), empty without one.
+    private func certificateNames() -> Set<String> {
+        guard let context, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+            let certificate = tls.peerCertificate
+        else { return [] }
+        var names = Set<String>()
+        for name in certificate._subjectAlternativeNames() where name.nameType == .dnsName {
+            names.insert(String(decoding: Array(name.contents), as: UTF8.self))
+        }
+        return names
     }
 
     /// After a reload: a connection whose gateway's token was revoked or replaced is closed.
@@ -148,7 +168,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         case let .line(bytes):
             let snapshot = state.snapshot
             let env = SessionEnvironment(
-                serverName: state.serverName, directory: snapshot.directory, tokens: snapshot.tokens, now: state.clock())
+                serverName: state.serverName, directory: snapshot.directory, tokens: snapshot.tokens, now: state.clock(),
+                certificateNames: requireClientCertificate ? certificateNames() : nil)
             let wasAuthenticated = session.gateway != nil
             if let gateway = session.gateway, !Self.isBlank(bytes), !state.rateLimiter.allow(gateway.id) {
                 action = .reply(.error(.rateLimited, "too many requests from \(gateway.id); retry later"))

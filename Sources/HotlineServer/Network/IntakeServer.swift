@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// The TCP front end: accepts gateway connections and runs a `ConnectionHandler` on each.
@@ -25,6 +26,23 @@ public final class IntakeServer: Service, Sendable {
         var perPeer: [String: Int] = [:]
     }
     private let bound: EventLoopPromise<Int>
+    private let tlsBound: EventLoopPromise<Int>
+    private let tls: TLSListener?
+
+    /// The TLS listener: where, the server context, and whether client certificates are required.
+    public struct TLSListener: Sendable {
+        public var host: String
+        public var port: Int
+        public var context: NIOSSLContext
+        public var requireClientCertificate: Bool
+
+        public init(host: String, port: Int, context: NIOSSLContext, requireClientCertificate: Bool) {
+            self.host = host
+            self.port = port
+            self.context = context
+            self.requireClientCertificate = requireClientCertificate
+        }
+    }
 
     private struct ConnectionEntry: @unchecked Sendable {
         // @unchecked: the handler is only touched on `channel.eventLoop` (through NIOLoopBound).
@@ -37,9 +55,12 @@ public final class IntakeServer: Service, Sendable {
     public static let drainTimeout: TimeAmount = .seconds(10)
 
     public init(
-        state: ServerState, host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        threadPool: NIOThreadPool = .singleton, logger: Logger
+        state: ServerState, host: String, port: Int, tls: TLSListener? = nil,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool = .singleton,
+        logger: Logger
     ) {
+        self.tls = tls
+        self.tlsBound = group.next().makePromise(of: Int.self)
         self.state = state
         self.host = host
         self.port = port
@@ -54,14 +75,19 @@ public final class IntakeServer: Service, Sendable {
         try await bound.futureResult.get()
     }
 
+    /// The TLS listener's port, once listening (fails if there is none).
+    public func tlsListeningPort() async throws -> Int {
+        try await tlsBound.futureResult.get()
+    }
+
     public var connectionCount: Int { connections.withLockedValue { $0.entries.count } }
 
-    public func run() async throws {
+    private func bootstrap(tls: TLSListener?) -> ServerBootstrap {
         let state = self.state
         let threadPool = self.threadPool
         let logger = self.logger
         let connections = self.connections
-        let bootstrap = ServerBootstrap(group: group)
+        return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -89,7 +115,12 @@ public final class IntakeServer: Service, Sendable {
                         return
                     }
                     let flags = ConnectionFlags()
-                    let handler = ConnectionHandler(state: state, threadPool: threadPool, flags: flags, logger: connectionLogger)
+                    let handler = ConnectionHandler(
+                        state: state, threadPool: threadPool, flags: flags,
+                        requireClientCertificate: tls?.requireClientCertificate ?? false, logger: connectionLogger)
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ConnectionGuard(limits: state.limits, flags: flags) { reason in
                             connectionLogger.notice("closing connection", metadata: ["reason": "\(reason)"])
@@ -112,21 +143,46 @@ public final class IntakeServer: Service, Sendable {
                     }
                 }
             }
-        let channel: any Channel
+    }
+
+    public func run() async throws {
+        var listeners: [any Channel] = []
         do {
-            channel = try await bootstrap.bind(host: host, port: port).get()
+            let channel = try await bootstrap(tls: nil).bind(host: host, port: port).get()
+            listeners.append(channel)
+            let actualPort = channel.localAddress?.port ?? port
+            bound.succeed(actualPort)
+            logger.info("listening", metadata: ["listen.host": "\(host)", "listen.port": "\(actualPort)"])
         } catch {
             bound.fail(error)
+            tlsBound.fail(error)
             throw ConfigurationError("cannot listen on \(host):\(port): \(error)")
         }
-        let actualPort = channel.localAddress?.port ?? port
-        bound.succeed(actualPort)
-        logger.info("listening", metadata: ["listen.host": "\(host)", "listen.port": "\(actualPort)"])
+        if let tls {
+            do {
+                let channel = try await bootstrap(tls: tls).bind(host: tls.host, port: tls.port).get()
+                listeners.append(channel)
+                let actualPort = channel.localAddress?.port ?? tls.port
+                tlsBound.succeed(actualPort)
+                logger.info(
+                    "listening (TLS)",
+                    metadata: [
+                        "listen.host": "\(tls.host)", "listen.port": "\(actualPort)",
+                        "tls.client_certificates": "\(tls.requireClientCertificate)",
+                    ])
+            } catch {
+                tlsBound.fail(error)
+                for l in listeners { try? await l.close() }
+                throw ConfigurationError("cannot listen on \(tls.host):\(tls.port) (TLS): \(error)")
+            }
+        } else {
+            tlsBound.fail(ConfigurationError("no TLS listener configured"))
+        }
 
         try? await gracefulShutdown()
 
         logger.info("stopping: no new connections")
-        try? await channel.close()
+        for l in listeners { try? await l.close() }
         await drainConnections()
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HotlineCore
 import HotlineStore
 import Logging
+import NIOSSL
 import ServiceLifecycle
 
 /// The daemon assembled from its configuration: directory, tokens, store and intake server,
@@ -66,8 +67,22 @@ public final class HotlineApp: Sendable {
         state = ServerState(
             serverName: configuration.server.name, maxLineBytes: configuration.server.maxLineBytes,
             snapshot: snapshot, store: store, limits: configuration.limits, clock: clock)
+        var tlsListener: IntakeServer.TLSListener?
+        if let tls = configuration.tls {
+            do {
+                tlsListener = try Self.makeTLS(tls)
+            } catch {
+                store.close()
+                throw error
+            }
+        } else if !configuration.listensOnLoopbackOnly {
+            logger.warning(
+                "listening off loopback without TLS: reports cross the network unencrypted; configure [tls]",
+                metadata: ["listen.host": "\(configuration.server.host)"])
+        }
         server = IntakeServer(
-            state: state, host: configuration.server.host, port: configuration.server.port, logger: logger)
+            state: state, host: configuration.server.host, port: configuration.server.port, tls: tlsListener,
+            logger: logger)
         scheduler = EscalationScheduler(state: state, retention: configuration.personalDataRetention, logger: logger)
         do {
             queue = try EscalationQueueFile(
@@ -87,6 +102,30 @@ public final class HotlineApp: Sendable {
                 "directory.hotlines": "\(snapshot.directory.hotlines.count)",
                 "gateways.tokens": "\(snapshot.tokens.hashes.count)",
             ])
+    }
+
+    /// The TLS server context from `[tls]`: TLS 1.2 or later; with a client CA, client
+    /// certificates are required and verified against it.
+    static func makeTLS(_ tls: Configuration.TLS) throws -> IntakeServer.TLSListener {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate)
+            guard !chain.isEmpty else { throw ConfigurationError("\(tls.certificate): no certificate in it") }
+            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+            var config = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            config.minimumTLSVersion = .tlsv12
+            if let ca = tls.clientCA {
+                config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+                config.certificateVerification = .noHostnameVerification
+            }
+            return IntakeServer.TLSListener(
+                host: tls.host, port: tls.port, context: try NIOSSLContext(configuration: config),
+                requireClientCertificate: tls.clientCA != nil)
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError("[tls]: cannot load \(tls.certificate) / \(tls.key)\(tls.clientCA.map { " / " + $0 } ?? ""): \(error)")
+        }
     }
 
     /// Creates `path` (and missing parents) with mode 0700 if it does not exist.
