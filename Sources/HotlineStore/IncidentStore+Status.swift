@@ -66,3 +66,24 @@ extension IncidentStore {
         return o
     }
 }
+
+extension IncidentStore {
+    /// Open (not closed) incidents and overdue ones (watched deadline before `now`), by severity.
+    public func openCounts(now: Timestamp) throws -> (open: [String: Int], overdue: [String: Int]) {
+        try pool.read { db in
+            var open: [String: Int] = [:]
+            var overdue: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT severity, count(*) AS n, sum(next_due IS NOT NULL AND next_due < ?) AS late
+                    FROM incident WHERE state != 'closed' GROUP BY severity
+                    """, arguments: [now.seconds])
+            {
+                open[row["severity"]] = row["n"]
+                overdue[row["severity"]] = row["late"]
+            }
+            return (open, overdue)
+        }
+    }
+}

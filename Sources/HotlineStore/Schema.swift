@@ -94,6 +94,9 @@ enum Schema {
                         WHERE state = 'closed' AND personal_erased_at IS NULL;
                     """)
         }
+        m.registerMigration("v4-open-index") { db in
+            try db.execute(sql: "CREATE INDEX incident_open ON incident (severity) WHERE state != 'closed'")
+        }
         return m
     }
 }

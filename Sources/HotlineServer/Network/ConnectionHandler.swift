@@ -105,6 +105,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// The authenticated gateway's id, if any.
+    var gatewayID: String? { session.gateway?.id }
+
     /// The DNS names of the client certificate (gateway ids), empty without one.
     private func certificateNames() -> Set<String> {
         guard let context, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),

@@ -28,6 +28,9 @@ public final class IntakeServer: Service, Sendable {
     private let bound: EventLoopPromise<Int>
     private let tlsBound: EventLoopPromise<Int>
     private let tls: TLSListener?
+    /// Listening sockets passed by systemd (socket activation): named `tls` for the TLS one.
+    private let inheritedPlain: Int32?
+    private let inheritedTLS: Int32?
 
     /// The TLS listener: where, the server context, and whether client certificates are required.
     public struct TLSListener: Sendable {
@@ -55,11 +58,13 @@ public final class IntakeServer: Service, Sendable {
     public static let drainTimeout: TimeAmount = .seconds(10)
 
     public init(
-        state: ServerState, host: String, port: Int, tls: TLSListener? = nil,
+        state: ServerState, host: String, port: Int, tls: TLSListener? = nil, inherited: [(fd: Int32, name: String)] = [],
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool = .singleton,
         logger: Logger
     ) {
         self.tls = tls
+        self.inheritedPlain = inherited.first { $0.name != "tls" }?.fd
+        self.inheritedTLS = inherited.first { $0.name == "tls" }?.fd
         self.tlsBound = group.next().makePromise(of: Int.self)
         self.state = state
         self.host = host
@@ -81,6 +86,17 @@ public final class IntakeServer: Service, Sendable {
     }
 
     public var connectionCount: Int { connections.withLockedValue { $0.entries.count } }
+
+    /// Open connections per authenticated gateway ("-" for those not authenticated yet).
+    public func connectionsByGateway() async -> [String: Int] {
+        let entries = connections.withLockedValue { Array($0.entries.values) }
+        var counts: [String: Int] = [:]
+        for entry in entries {
+            let gateway = try? await entry.channel.eventLoop.submit { entry.handler.value.gatewayID }.get()
+            counts[(gateway ?? nil) ?? "-", default: 0] += 1
+        }
+        return counts
+    }
 
     private func bootstrap(tls: TLSListener?) -> ServerBootstrap {
         let state = self.state
@@ -148,11 +164,21 @@ public final class IntakeServer: Service, Sendable {
     public func run() async throws {
         var listeners: [any Channel] = []
         do {
-            let channel = try await bootstrap(tls: nil).bind(host: host, port: port).get()
+            let channel =
+                if let fd = inheritedPlain {
+                    try await bootstrap(tls: nil).withBoundSocket(fd).get()
+                } else {
+                    try await bootstrap(tls: nil).bind(host: host, port: port).get()
+                }
             listeners.append(channel)
             let actualPort = channel.localAddress?.port ?? port
             bound.succeed(actualPort)
-            logger.info("listening", metadata: ["listen.host": "\(host)", "listen.port": "\(actualPort)"])
+            logger.info(
+                "listening",
+                metadata: [
+                    "listen.host": "\(channel.localAddress?.ipAddress ?? host)", "listen.port": "\(actualPort)",
+                    "listen.inherited": "\(inheritedPlain != nil)",
+                ])
         } catch {
             bound.fail(error)
             tlsBound.fail(error)
@@ -160,7 +186,12 @@ public final class IntakeServer: Service, Sendable {
         }
         if let tls {
             do {
-                let channel = try await bootstrap(tls: tls).bind(host: tls.host, port: tls.port).get()
+                let channel =
+                    if let fd = inheritedTLS {
+                        try await bootstrap(tls: tls).withBoundSocket(fd).get()
+                    } else {
+                        try await bootstrap(tls: tls).bind(host: tls.host, port: tls.port).get()
+                    }
                 listeners.append(channel)
                 let actualPort = channel.localAddress?.port ?? tls.port
                 tlsBound.succeed(actualPort)

@@ -80,9 +80,10 @@ public final class HotlineApp: Sendable {
                 "listening off loopback without TLS: reports cross the network unencrypted; configure [tls]",
                 metadata: ["listen.host": "\(configuration.server.host)"])
         }
+        let inherited = SocketActivation.inheritedSockets()
         server = IntakeServer(
             state: state, host: configuration.server.host, port: configuration.server.port, tls: tlsListener,
-            logger: logger)
+            inherited: inherited, logger: logger)
         scheduler = EscalationScheduler(state: state, retention: configuration.personalDataRetention, logger: logger)
         do {
             queue = try EscalationQueueFile(
@@ -195,6 +196,7 @@ public final class HotlineApp: Sendable {
                     .init(service: StoreService(store: state.store, logger: logger)),
                     .init(service: scheduler),
                     .init(service: server),
+                    .init(service: SystemdService(app: self, logger: logger)),
                 ],
                 gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
                 logger: logger))

@@ -33,18 +33,21 @@ final class DaemonProcess {
     }
 
     /// Starts the daemon and waits until it logs the port it listens on.
-    func start(arguments: [String] = []) throws {
+    func start(arguments: [String] = [], environment: [String: String] = [:], launcher: [String] = []) throws {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Repository.hotlined)
-        p.arguments = ["--config", configPath] + arguments
+        let command = launcher + [Repository.hotlined, "--config", configPath] + arguments
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         p.standardError = log
         p.standardOutput = log
         let startOffset = (try? Data(contentsOf: URL(fileURLWithPath: logPath)).count) ?? 0
         try p.run()
         process = p
+        if !launcher.isEmpty { return }  // socket activation: the daemon starts on first connection
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let data = try? Data(contentsOf: URL(fileURLWithPath: logPath)), data.count > startOffset {

@@ -1,0 +1,107 @@
+import Foundation
+import HotlineCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A datagram socket standing in for systemd's notify socket.
+final class NotifySocket {
+    let path: String
+    let fd: Int32
+
+    init(folder: String) throws {
+        path = folder + "/notify.sock"
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { throw TestClient.Failure(description: "bind notify socket: errno \(errno)") }
+        var tv = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// The next datagram, or nil after the timeout.
+    func receive() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return n > 0 ? String(decoding: buffer[..<n], as: UTF8.self) : nil
+    }
+
+    /// Datagrams until one contains `text` (or the timeout).
+    func waitFor(_ text: String) -> [String] {
+        var seen: [String] = []
+        while let m = receive() {
+            seen.append(m)
+            if m.contains(text) { break }
+        }
+        return seen
+    }
+}
+
+@Suite(.serialized)
+struct SystemdTests {
+    @Test func notifyReadyStatusWatchdogStopping() throws {
+        let daemon = try DaemonProcess()
+        let notify = try NotifySocket(folder: daemon.folder)
+        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "300000"])
+        let ready = notify.waitFor("READY=1")
+        #expect(ready.last?.contains("READY=1") == true)
+        #expect(ready.last?.contains("STATUS=0 connections, 0 open incidents") == true)
+        // Ready means listening and the store open: a gateway can report at once.
+        let c = try TestClient(port: daemon.port)
+        _ = try c.readLine()
+        _ = try c.request("AUTH HL-14320 demo-HL-14320")
+        _ = try okObject(try c.request(#"REPORT {"ref":"sd-1","severity":"low","forms":["economic"]}"#))
+        // Pings at half the watchdog interval: several within a second.
+        var pings = 0
+        let start = Date()
+        while pings < 3, Date().timeIntervalSince(start) < 10, let m = notify.receive() {
+            if m == "WATCHDOG=1" { pings += 1 }
+        }
+        #expect(pings >= 3)
+        daemon.kill(SIGTERM)
+        #expect(notify.waitFor("STOPPING=1").last?.contains("STOPPING=1") == true)
+        #expect(daemon.process?.terminationStatus == 0)
+    }
+
+    @Test func socketActivationAdoptsTheInheritedListener() throws {
+        // A free port: bind to 0, read it, release it.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                bind(probe, sa, length)
+                return getsockname(probe, sa, &length)
+            }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        close(probe)
+        let daemon = try DaemonProcess()
+        try daemon.start(launcher: ["/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:\(port)"])
+        // The daemon was started by the first connection, on the socket it inherited.
+        var client: TestClient?
+        for _ in 0..<200 where client == nil {
+            client = try? TestClient(port: port)
+            if client == nil { usleep(50_000) }
+        }
+        let c = try #require(client)
+        #expect(try c.readLine() == "HLP/1 crash-test ready")
+        #expect(try c.request("PING") == #"OK {"pong":true}"#)
+        let log = daemon.log
+        #expect(log.contains("listen.inherited=true"), "\(log)")
+        daemon.kill(SIGTERM)
+        #expect(daemon.process?.terminationStatus == 0)
+    }
+}
