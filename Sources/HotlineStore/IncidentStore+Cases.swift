@@ -15,8 +15,15 @@ extension IncidentStore {
             return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(job.incident.utf8)))"))
         }
         let commune: String = row["commune"]
-        guard commune == job.gateway.communeCode else {
+        if let gateway = job.gateway, commune != gateway.communeCode {
             return .failure(HLPError(.forbidden, "incident \(job.incident) belongs to commune \(commune)"))
+        }
+        // Every action an operator takes names the operator in the history.
+        let actor: JSONObject = job.operatorName.map { ["operator": .string($0)] } ?? [:]
+        func detail(_ d: JSONObject) -> JSONObject {
+            var out = d
+            for (k, v) in actor.members { out[k] = v }
+            return out
         }
         guard let state = IncidentState(rawValue: row["state"]), let severity = Severity(rawValue: row["severity"]) else {
             throw StoreCorruption(reason: "incident \(number)")
@@ -38,7 +45,7 @@ extension IncidentStore {
                         WHERE id = ?
                         """, arguments: [at.seconds, due.seconds, due.seconds, number])
                 try takeResponder(db, number, responder, job.directory)
-                try Self.addHistory(db, number, at, "acknowledged", responderDetail(responder))
+                try Self.addHistory(db, number, at, "acknowledged", detail(responderDetail(responder)))
             }
             return .success([
                 "incident": .string(id), "state": .string(state == .open ? "acknowledged" : state.rawValue),
@@ -49,13 +56,13 @@ extension IncidentStore {
                 if state == .open {
                     try db.execute(
                         sql: "UPDATE incident SET acknowledged_at = ? WHERE id = ?", arguments: [at.seconds, number])
-                    try Self.addHistory(db, number, at, "acknowledged", ["implied_by": "attend"])
+                    try Self.addHistory(db, number, at, "acknowledged", detail(["implied_by": "attend"]))
                 }
                 try db.execute(
                     sql: "UPDATE incident SET state = 'attended', attended_at = ?, next_due = NULL WHERE id = ?",
                     arguments: [at.seconds, number])
                 try takeResponder(db, number, responder, job.directory)
-                try Self.addHistory(db, number, at, "attended", responderDetail(responder))
+                try Self.addHistory(db, number, at, "attended", detail(responderDetail(responder)))
             }
             return .success(["incident": .string(id), "state": "attended"])
         case let .close(measures, support, note, at):
@@ -75,15 +82,15 @@ extension IncidentStore {
             }
             try Self.addHistory(
                 db, number, at, "closed",
-                [
+                detail([
                     "offender_measures": .array(measures.map { .string($0.rawValue) }),
                     "victim_support": .array(support.map { .string($0.rawValue) }),
-                ])
+                ]))
             return .success(["incident": .string(id), "state": "closed"])
         case let .retract(reason, at):
             try db.execute(
                 sql: "UPDATE incident SET review = 1, retract_reason = ? WHERE id = ?", arguments: [reason, number])
-            try Self.addHistory(db, number, at, "retracted", [:])
+            try Self.addHistory(db, number, at, "retracted", detail([:]))
             try appendOutbox(
                 db,
                 OutboxFacts(
@@ -91,6 +98,22 @@ extension IncidentStore {
                     assigned: try JSONParser.parse(row["assigned_json"] as String)),
                 reason: .retracted, due: at, at: at, catchUp: false, &context)
             return .success(["incident": .string(id), "state": .string(state.rawValue), "review": true])
+        case let .reassign(responderID, at):
+            guard let r = job.directory.responder(id: responderID), r.kind.isAssignable else {
+                return .failure(.invalid(field: "responder", "must be a prevention group or trusted address of the directory"))
+            }
+            let assigned = Assignment(responder: r, distanceMeters: 0).json
+            // A new assignee gets a fresh acknowledgement window if the incident is still open.
+            let ackDue = at.adding(seconds: windows.ack)
+            try db.execute(
+                sql: """
+                    UPDATE incident SET assigned = ?, assigned_json = ?,
+                        ack_due = CASE state WHEN 'open' THEN ? ELSE ack_due END,
+                        next_due = CASE state WHEN 'open' THEN ? ELSE next_due END
+                    WHERE id = ?
+                    """, arguments: [r.id, assigned.jsonText, ackDue.seconds, ackDue.seconds, number])
+            try Self.addHistory(db, number, at, "reassigned", detail(["responder": .string(r.id)]))
+            return .success(["incident": .string(id), "state": .string(state.rawValue), "assigned": assigned])
         }
     }
 

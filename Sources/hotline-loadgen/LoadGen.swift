@@ -57,6 +57,7 @@ struct LoadGen: AsyncParsableCommand {
             c.directoryPath = directory
             c.tokensPath = tokens
             c.queueFile = f + "/escalations.jsonl"
+            c.controlSocket = f + "/control.sock"
             c.limits.rate = 10_000_000
             c.limits.burst = 10_000_000
             c.limits.maxConnectionsPerPeer = 100_000

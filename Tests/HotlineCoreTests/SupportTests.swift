@@ -120,3 +120,47 @@ struct TokenFileEditorTests {
         }
     }
 }
+
+struct TextFoldingTests {
+    @Test func vietnameseWithOrWithoutDiacriticsInEitherNormalForm() {
+        let nfc = "Xã Ân Hòa", nfd = "Xa\u{0303} A\u{0302}n Ho\u{0300}a"
+        for text in [nfc, nfd] {
+            #expect(TextFolding.matches("an hoa", in: text))
+            #expect(TextFolding.matches("Ân Hòa", in: text))
+            #expect(TextFolding.matches("A\u{0302}n", in: text))
+            #expect(TextFolding.matches("ÂN", in: text))
+        }
+        #expect(TextFolding.matches("dong thanh", in: "Phường Đông Thành"))
+        #expect(!TextFolding.matches("an hoa", in: "Xã Thượng Hòa, Huyện Nho Quan"))
+        #expect(!TextFolding.matches("", in: "anything"))
+        #expect(TextFolding.fold("Đường dây nóng") == "duong day nong")
+    }
+}
+
+struct AnnualReportTests {
+    static let year2021 = AnnualReport.bounds(year: 2021)
+
+    @Test func yearBoundsAreLocalTime() {
+        #expect(Self.year2021.0.rfc3339 == "2020-12-31T17:00:00Z")
+        #expect(Self.year2021.1.rfc3339 == "2021-12-31T17:00:00Z")
+    }
+
+    @Test func percentilesAndGroups() {
+        let t = Self.year2021.0
+        func row(_ m: [OffenderMeasure], _ s: [VictimSupport], ack: Int64) -> ReportRow {
+            ReportRow(
+                commune: "14320", district: "369", forms: [.physical, .physical], closed: true, offenderMeasures: m,
+                victimSupport: s, reportedAt: t, acknowledgedAt: t.adding(seconds: ack), attendedAt: nil)
+        }
+        let rows = (1...10).map { row([.administrativeFine, .behaviourEducation], [.counselling], ack: Int64($0) * 60) }
+        let r = AnnualReport(year: 2021, rows: rows, escalations: [1: 2], directory: Fixtures.directory)
+        #expect(r.byForm[.physical] == 10)  // once per incident
+        #expect(r.ackSeconds?.median == 300)
+        #expect(r.ackSeconds?.p90 == 540)
+        #expect(r.attendSeconds == nil)
+        #expect(r.measureGroups.count == 1)
+        #expect(r.text(.vi).contains("10 vụ giáo dục, hỗ trợ chuyển đổi hành vi và xử phạt vi phạm hành chính"))
+        #expect(r.text(.en).contains("In 2021, 10 cases of domestic violence were handled across the province"))
+        #expect(r.csv.contains("offender_measure,administrative_fine,xử phạt vi phạm hành chính,10"))
+    }
+}

@@ -90,6 +90,7 @@ struct SystemdTests {
         close(probe)
         let daemon = try DaemonProcess()
         try daemon.start(launcher: ["/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:\(port)"])
+        defer { if daemon.process?.isRunning == true { daemon.kill(SIGKILL) } }
         // The daemon was started by the first connection, on the socket it inherited.
         var client: TestClient?
         for _ in 0..<200 where client == nil {

@@ -27,6 +27,8 @@ public enum CaseAction: Sendable, Equatable {
     case close(offenderMeasures: [OffenderMeasure], victimSupport: [VictimSupport], note: String?, at: Timestamp)
     /// `reason` is personal data: stored, never logged or queued.
     case retract(reason: String, at: Timestamp)
+    /// An operator hands the incident to another prevention group or trusted address.
+    case reassign(responder: String, at: Timestamp)
 
     public var verb: String {
         switch self {
@@ -34,12 +36,13 @@ public enum CaseAction: Sendable, Equatable {
         case .attend: "ATTEND"
         case .close: "CLOSE"
         case .retract: "RETRACT"
+        case .reassign: "REASSIGN"
         }
     }
 
     public var at: Timestamp {
         switch self {
-        case let .ack(_, at), let .attend(_, at), let .close(_, _, _, at), let .retract(_, at): at
+        case let .ack(_, at), let .attend(_, at), let .close(_, _, _, at), let .retract(_, at), let .reassign(_, at): at
         }
     }
 }

@@ -34,7 +34,7 @@ extension Configuration {
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : ((baseDirectory as NSString).appendingPathComponent(p) as NSString).standardizingPath
         }
-        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls"]
+        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls", "control"]
         for key in table.keys where !sections.contains(key) {
             throw fail("unknown section [\(key)] (known: \(sections.joined(separator: ", ")))")
         }
@@ -180,6 +180,9 @@ extension Configuration {
             if !c.listensOnLoopbackOnly {
                 throw fail("with [tls], server.listen (plain TCP) must be a loopback address; gateways use tls.listen")
             }
+        }
+        if let t = try section("control", ["socket"]), let p = try string(t, "control", "socket") {
+            c.controlSocket = path(p)
         }
         if let t = try section("retention", ["personal_data"]), let v = t["personal_data"] {
             guard let text = v.string, let seconds = DurationText.seconds(text) else {

@@ -56,6 +56,8 @@ public struct Configuration: Sendable, Equatable {
     public var ladder = EscalationLadder.default
     public var deadlines = DeadlineTable.defaults
     public var limits = Limits()
+    /// The operator control socket (mode 0660). Default /run/hotline/control.sock.
+    public var controlSocket = "/run/hotline/control.sock"
     /// Seconds after closure when caller, summary, close note and retraction reason are erased.
     /// Default 180 days.
     public var personalDataRetention: Int64 = 180 * 86_400

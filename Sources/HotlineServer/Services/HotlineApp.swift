@@ -13,6 +13,7 @@ public final class HotlineApp: Sendable {
     public let server: IntakeServer
     public let scheduler: EscalationScheduler
     public let queue: EscalationQueueFile
+    public let control: ControlServer
     let logger: Logger
 
     /// Everything a configuration refers to, loaded and checked, without opening the store or
@@ -95,6 +96,11 @@ public final class HotlineApp: Sendable {
         }
         let queue = self.queue
         store.onOutboxAppended { queue.wake() }
+        let box = ResultBox<HotlineApp>()
+        control = ControlServer(path: configuration.controlSocket, logger: logger) { request, user in
+            box.value?.handleControl(request, user: user) ?? ["error": "starting", "code": "unavailable"]
+        }
+        box.value = self
         logger.info(
             "directory loaded",
             metadata: [
@@ -195,10 +201,29 @@ public final class HotlineApp: Sendable {
                     .init(service: QueueFileService(queue: queue, logger: logger)),
                     .init(service: StoreService(store: state.store, logger: logger)),
                     .init(service: scheduler),
+                    .init(service: ControlService(control: control, logger: logger)),
                     .init(service: server),
                     .init(service: SystemdService(app: self, logger: logger)),
                 ],
                 gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
                 logger: logger))
+    }
+}
+
+/// Runs the control socket while the daemon runs. If it cannot be opened, intake goes on
+/// without it: operators lose their tool, gateways lose nothing.
+struct ControlService: Service {
+    let serviceName = "control-socket"
+    let control: ControlServer
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try control.start()
+        } catch {
+            logger.error("no operator control socket; intake continues", metadata: ["error": "\(error)"])
+        }
+        try? await gracefulShutdown()
+        control.stop()
     }
 }

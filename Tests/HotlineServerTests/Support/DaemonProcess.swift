@@ -22,6 +22,8 @@ final class DaemonProcess {
             path = "\(Repository.sampleDirectory)"
             [gateways]
             tokens = "\(Repository.sampleTokens)"
+            [control]
+            socket = "data/control.sock"
             [limits]
             rate = 1000000
             burst = 1000000
@@ -67,6 +69,20 @@ final class DaemonProcess {
         guard let p = process else { return }
         Foundation.kill(p.processIdentifier, signal)
         p.waitUntilExit()
+    }
+
+    /// Runs the built `hotlinectl` with this daemon's configuration.
+    func hotlinectl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: (Repository.hotlined as NSString).deletingLastPathComponent + "/hotlinectl")
+        p.arguments = ["--config", configPath] + arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

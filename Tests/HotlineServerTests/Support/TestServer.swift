@@ -50,6 +50,7 @@ final class TestServer: @unchecked Sendable {
         c.directoryPath = Repository.sampleDirectory
         c.tokensPath = Repository.sampleTokens
         c.queueFile = folder + "/data/escalations.jsonl"
+        c.controlSocket = folder + "/data/control.sock"
         // Functional tests pipeline thousands of requests; the limits get their own tests.
         c.limits.rate = 1_000_000
         c.limits.burst = 1_000_000
@@ -71,6 +72,8 @@ final class TestServer: @unchecked Sendable {
             tokens = "\(tokens)"
             [escalation]
             queue_file = "data/escalations.jsonl"
+            [control]
+            socket = "data/control.sock"
             [limits]
             rate = 1000000
             burst = 1000000

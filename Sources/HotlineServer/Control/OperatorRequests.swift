@@ -1,0 +1,138 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+
+/// What the control socket does with each request. Reads go to the store's readers; writes go
+/// through the store's writer like a gateway's, naming the operator in the history.
+extension HotlineApp {
+    func handleControl(_ request: JSONObject, user: String) -> JSONObject {
+        guard let command = request["cmd"]?.stringValue else { return Self.failure(.syntax, "missing \"cmd\"") }
+        let now = state.clock()
+        switch command {
+        case "status":
+            return status(now: now)
+        case "incidents":
+            let limit = request["limit"]?.integerValue ?? 100
+            do {
+                let list = try state.store.incidentList(
+                    openOnly: request["open"]?.boolValue ?? false,
+                    overdueAt: request["overdue"]?.boolValue == true ? now : nil,
+                    commune: request["commune"]?.stringValue, district: request["district"]?.stringValue,
+                    limit: max(1, min(limit, 10_000)))
+                return ["incidents": .array(list.map { .object($0) })]
+            } catch {
+                return Self.failure(.unavailable, "cannot read the store now")
+            }
+        case "show":
+            guard let id = request["incident"]?.stringValue else { return Self.failure(.syntax, "missing \"incident\"") }
+            return Self.outcome(state.store.operatorView(incident: id))
+        case "reassign", "ack", "attend", "close":
+            return act(command, request, user: user, now: now)
+        case "stats":
+            guard let year = request["year"]?.integerValue, (1900...9999).contains(year) else {
+                return Self.failure(.invalid, "\"year\" must be a year such as 2021")
+            }
+            do {
+                let (rows, escalations) = try state.store.annualRows(year: year)
+                let report = AnnualReport(year: year, rows: rows, escalations: escalations, directory: state.snapshot.directory)
+                var out = report.json
+                out["text_vi"] = .string(report.text(.vi))
+                out["text_en"] = .string(report.text(.en))
+                out["csv"] = .string(report.csv)
+                return out
+            } catch {
+                return Self.failure(.unavailable, "cannot read the store now")
+            }
+        case "reload":
+            return reload() ? ["reloaded": true] : Self.failure(.invalid, "reload failed; see the daemon's log")
+        default:
+            return Self.failure(.unknownCommand, "unknown command \"\(command)\"")
+        }
+    }
+
+    private func status(now: Timestamp) -> JSONObject {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = ResultBox<[String: Int]>()
+        let server = self.server
+        Task {
+            box.value = await server.connectionsByGateway()
+            semaphore.signal()
+        }
+        semaphore.wait()
+        var connections = JSONObject()
+        for (gateway, n) in (box.value ?? [:]).sorted(by: { $0.key < $1.key }) { connections[gateway] = JSONValue(n) }
+        var open = JSONObject(), overdue = JSONObject()
+        if let counts = try? state.store.openCounts(now: now) {
+            for s in Severity.allCases.reversed() {
+                open[s.rawValue] = JSONValue(counts.open[s.rawValue] ?? 0)
+                overdue[s.rawValue] = JSONValue(counts.overdue[s.rawValue] ?? 0)
+            }
+        }
+        return [
+            "server": .string(configuration.server.name), "started_at": .string(scheduler.startedAt.rfc3339),
+            "uptime_s": JSONValue(Int(now.seconds - scheduler.startedAt.seconds)),
+            "connections": .object(connections), "open": .object(open), "overdue": .object(overdue),
+            "queue_seq": JSONValue(Int(queue.lastWrittenSeq)),
+        ]
+    }
+
+    private func act(_ command: String, _ request: JSONObject, user: String, now: Timestamp) -> JSONObject {
+        guard let id = request["incident"]?.stringValue else { return Self.failure(.syntax, "missing \"incident\"") }
+        let snapshot = state.snapshot
+        let action: CaseAction
+        do throws(HLPError) {
+            switch command {
+            case "reassign":
+                guard let responder = request["responder"]?.stringValue else {
+                    throw HLPError(.syntax, "missing \"responder\"")
+                }
+                action = .reassign(responder: responder, at: now)
+            case "close":
+                action = try CaseActionValidator.close(request.removing(["cmd", "incident"]), now: now)
+            default:
+                action = try CaseActionValidator.ack(
+                    request.removing(["cmd", "incident"]), directory: snapshot.directory, now: now,
+                    attend: command == "attend")
+            }
+        } catch {
+            return Self.failure(error.code, error.text)
+        }
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = ResultBox<Result<JSONObject, HLPError>>()
+        state.store.submit(
+            CaseJob(
+                incident: id, action: action, gateway: nil, operatorName: user, deadlines: snapshot.deadlines,
+                directory: snapshot.directory
+            ) { result in
+                box.value = result
+                semaphore.signal()
+            })
+        semaphore.wait()
+        logger.notice("operator action", metadata: ["operator": "\(user)", "verb": "\(action.verb)", "incident": "\(id)"])
+        return Self.outcome(box.value ?? .failure(HLPError(.internal, "no result")))
+    }
+
+    static func outcome(_ result: Result<JSONObject, HLPError>) -> JSONObject {
+        switch result {
+        case let .success(o): o
+        case let .failure(e): failure(e.code, e.text)
+        }
+    }
+
+    static func failure(_ code: ErrorCode, _ text: String) -> JSONObject {
+        ["error": .string(text), "code": .string(code.rawValue)]
+    }
+}
+
+/// A value handed from a callback to a waiting thread (the semaphore orders the accesses).
+final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+extension JSONObject {
+    func removing(_ keys: Set<String>) -> JSONObject {
+        var o = JSONObject()
+        for (k, v) in members where !keys.contains(k) { o[k] = v }
+        return o
+    }
+}

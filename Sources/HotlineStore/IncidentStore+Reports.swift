@@ -1,0 +1,102 @@
+import GRDB
+import HotlineCore
+
+extension IncidentStore {
+    /// The incidents reported in `year` (Vietnam's local time) as the annual report needs them,
+    /// and the escalations for missed deadlines among them, by level.
+    public func annualRows(year: Int) throws -> (rows: [ReportRow], escalations: [Int: Int]) {
+        let (start, end) = AnnualReport.bounds(year: year)
+        return try pool.read { db in
+            func codes<T: RawRepresentable>(_ text: String?) -> [T] where T.RawValue == String {
+                (text ?? "").split(separator: ",").compactMap { T(rawValue: String($0)) }
+            }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT commune, district, forms, state, offender_measures, victim_support, reported_at,
+                        acknowledged_at, attended_at
+                    FROM incident WHERE reported_at >= ? AND reported_at < ?
+                    """, arguments: [start.seconds, end.seconds]
+            ).map { row in
+                ReportRow(
+                    commune: row["commune"], district: row["district"], forms: codes(row["forms"]),
+                    closed: (row["state"] as String) == "closed", offenderMeasures: codes(row["offender_measures"]),
+                    victimSupport: codes(row["victim_support"]), reportedAt: Timestamp(seconds: row["reported_at"]),
+                    acknowledgedAt: (row["acknowledged_at"] as Int64?).map { Timestamp(seconds: $0) },
+                    attendedAt: (row["attended_at"] as Int64?).map { Timestamp(seconds: $0) })
+            }
+            var escalations: [Int: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.level, count(*) AS n FROM outbox o JOIN incident i ON i.id = o.incident
+                    WHERE i.reported_at >= ? AND i.reported_at < ? AND o.reason IN ('ack_overdue', 'attend_overdue')
+                    GROUP BY o.level
+                    """, arguments: [start.seconds, end.seconds])
+            {
+                escalations[row["level"]] = row["n"]
+            }
+            return (rows, escalations)
+        }
+    }
+
+    /// Incidents for the operator's list, newest first.
+    public func incidentList(openOnly: Bool, overdueAt: Timestamp?, commune: String?, district: String?, limit: Int)
+        throws -> [JSONObject]
+    {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if openOnly || overdueAt != nil { conditions.append("state != 'closed'") }
+        if let overdueAt {
+            conditions.append("next_due IS NOT NULL AND next_due < ?")
+            arguments.append(overdueAt.seconds)
+        }
+        if let commune {
+            conditions.append("commune = ?")
+            arguments.append(commune)
+        }
+        if let district {
+            conditions.append("district = ?")
+            arguments.append(district)
+        }
+        arguments.append(limit)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, ref, gateway, commune, district, severity, state, level, review, assigned, reported_at, next_due
+                    FROM incident \(filter) ORDER BY id DESC LIMIT ?
+                    """, arguments: StatementArguments(arguments)
+            ).map { row in
+                [
+                    "incident": .string(IncidentID.text(row["id"])), "ref": .string(row["ref"]),
+                    "gateway": .string(row["gateway"]), "commune": .string(row["commune"]),
+                    "district": .string(row["district"]), "severity": .string(row["severity"]),
+                    "state": .string(row["state"]), "level": JSONValue(row["level"] as Int), "review": .bool(row["review"]),
+                    "assigned": JSONValue(row["assigned"] as String?),
+                    "reported_at": .string(Timestamp(seconds: row["reported_at"]).rfc3339),
+                    "next_due": (row["next_due"] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null,
+                ]
+            }
+        }
+    }
+
+    /// STATUS for a province operator: everything, personal data included.
+    public func operatorView(incident id: String) -> Result<JSONObject, HLPError> {
+        guard let number = IncidentID.number(id) else {
+            return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
+        }
+        do {
+            return try pool.read { db -> Result<JSONObject, HLPError> in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE id = ?", arguments: [number])
+                else { return .failure(HLPError(.notFound, "no incident \(id)")) }
+                let history = try Row.fetchAll(
+                    db, sql: "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY rowid", arguments: [number])
+                return .success(try Self.statusObject(row, history, ownCommune: true))
+            }
+        } catch {
+            return .failure(HLPError(.unavailable, "cannot read the store now; retry later"))
+        }
+    }
+}

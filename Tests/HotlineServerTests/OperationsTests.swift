@@ -1,0 +1,172 @@
+import Foundation
+import HotlineCore
+import Testing
+
+/// The operator CLI, the real `hotlinectl` binary against a real daemon.
+@Suite(.serialized)
+struct OperationsTests {
+    @Test func annualReportPrintsTheProvincesFigures() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        var gateways: [String: TestClient] = [:]
+        for commune in ["14320", "14638", "14425"] {
+            let c = try TestClient(port: daemon.port)
+            _ = try c.readLine()
+            _ = try c.request("AUTH HL-\(commune) demo-HL-\(commune)")
+            gateways[commune] = c
+        }
+        // 37 incidents of 2021 with the province's outcome mix.
+        var measures: [[String]] = Array(repeating: ["community_criticism"], count: 30)
+        measures += Array(repeating: ["administrative_fine"], count: 3)
+        measures += Array(repeating: ["behaviour_education", "administrative_fine"], count: 2)
+        measures += Array(repeating: ["criminal_prosecution"], count: 2)
+        var support: [[String]] = Array(repeating: ["counselling", "post_violence_care"], count: 6)
+        support += Array(repeating: ["counselling", "vocational_training"], count: 2)
+        support += Array(repeating: ["counselling"], count: 25)
+        support += Array(repeating: ["none"], count: 4)
+        for i in 0..<37 {
+            let commune = ["14320", "14638", "14425"][i % 3]
+            let c = gateways[commune]!
+            let month = 1 + i % 12
+            let r = try okObject(try c.request(
+                #"REPORT {"ref":"y2021-\#(i)","severity":"normal","forms":["\#(i % 4 == 0 ? "economic" : "physical")"],"reported_at":"2021-\#(month < 10 ? "0" : "")\#(month)-15T10:00:00+07:00"}"#))
+            let id = r["incident"]!.stringValue!
+            let m = measures[i].map { "\"\($0)\"" }.joined(separator: ",")
+            let s = support[i].map { "\"\($0)\"" }.joined(separator: ",")
+            _ = try okObject(try c.request(#"CLOSE \#(id) {"offender_measures":[\#(m)],"victim_support":[\#(s)]}"#))
+        }
+        // One more, of 2022, must not count.
+        _ = try okObject(try gateways["14320"]!.request(#"REPORT {"ref":"y2022","severity":"low","forms":["sexual"],"reported_at":"2022-01-01T00:30:00+07:00"}"#))
+
+        let (status, json) = try daemon.hotlinectl(["stats", "--year", "2021", "--json"])
+        #expect(status == 0, "\(json)")
+        let o = try #require(try JSONParser.parse(json).objectValue)
+        #expect(o["year"] == 2021)
+        #expect(o["incidents"] == 37)
+        #expect(o["closed"] == 37)
+        #expect(o["offender_measures"] == .object(["community_criticism": 30, "behaviour_education": 2, "administrative_fine": 5, "criminal_prosecution": 2]))
+        #expect(o["victim_support"] == .object(["counselling": 33, "vocational_training": 2, "post_violence_care": 6, "none": 4]))
+        #expect(o["by_form"] == .object(["physical": 27, "economic": 10]))
+        #expect(o["by_district"]?.objectValue?.members.reduce(0) { $0 + ($1.value.objectValue?["incidents"]?.integerValue ?? 0) } == 37)
+        #expect(o["escalations"]?.objectValue != nil)
+
+        let (_, vi) = try daemon.hotlinectl(["stats", "--year", "2021", "--lang", "vi"])
+        #expect(vi.hasPrefix("Trong năm 2021, trên địa bàn toàn tỉnh đã có 37 vụ bạo lực gia đình được xử lý"))
+        #expect(vi.contains(
+            "Biện pháp xử lý đối với người gây bạo lực: 30 vụ góp ý, phê bình trong cộng đồng dân cư; 3 vụ xử phạt vi phạm hành chính; 2 vụ giáo dục, hỗ trợ chuyển đổi hành vi và xử phạt vi phạm hành chính; 2 vụ truy cứu trách nhiệm hình sự."), "\(vi)")
+        #expect(vi.contains(
+            "Hỗ trợ nạn nhân: 33 nạn nhân được tư vấn, trong đó 6 nạn nhân được chăm sóc sau bạo lực, 2 nạn nhân được hỗ trợ học nghề."), "\(vi)")
+        #expect(vi.contains("Theo hình thức bạo lực: thể chất 27 vụ, kinh tế 10 vụ."))
+        let (_, en) = try daemon.hotlinectl(["stats", "--year", "2021", "--lang", "en"])
+        #expect(en.hasPrefix("In 2021, 37 cases of domestic violence were handled across the province"))
+        #expect(en.contains("33 victims were counselled, of whom 6 also received post-violence care and 2 also received vocational training"))
+        let (_, csv) = try daemon.hotlinectl(["--json", "stats", "--year", "2021", "--csv"])
+        #expect(csv.contains("offender_measure,administrative_fine,xử phạt vi phạm hành chính,5"))
+        #expect(csv.hasPrefix("section,code,name,count\ntotal,incidents,,37\n"))
+    }
+
+    @Test func operatorCommandsAgainstARunningDaemon() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let c = try TestClient(port: daemon.port)
+        _ = try c.readLine()
+        _ = try c.request("AUTH HL-14638 demo-HL-14638")
+        let id = try okObject(try c.request(#"REPORT {"ref":"op-1","severity":"high","forms":["physical"],"children":1,"caller":"0900"}"#))["incident"]!.stringValue!
+
+        let (statusCode, statusJSON) = try daemon.hotlinectl(["status", "--json"])
+        #expect(statusCode == 0)
+        let status = try #require(try JSONParser.parse(statusJSON).objectValue)
+        #expect(status["connections"] == .object(["HL-14638": 1]))
+        #expect(status["open"]?.objectValue?["high"] == 1)
+        let (_, table) = try daemon.hotlinectl(["status"])
+        #expect(table.contains("connections: 1 (HL-14638 1)"))
+        #expect(table.contains("high      1     0"))
+
+        let (_, list) = try daemon.hotlinectl(["incidents", "--open", "--commune", "14638"])
+        #expect(list.contains(id))
+        #expect(list.hasPrefix("INCIDENT"))
+        let (_, none) = try daemon.hotlinectl(["incidents", "--json", "--district", "000"])
+        #expect(none == #"{"incidents":[]}"# + "\n")
+
+        let (reassignCode, reassigned) = try daemon.hotlinectl(["reassign", id, "PG-14638-05", "--json"])
+        #expect(reassignCode == 0)
+        #expect(try JSONParser.parse(reassigned).objectValue?["assigned"]?.objectValue?["id"] == "PG-14638-05")
+        let (badCode, bad) = try daemon.hotlinectl(["reassign", id, "HF-14638"])
+        #expect(badCode != 0)
+        #expect(bad.contains("invalid"))
+        #expect(try daemon.hotlinectl(["ack", id]).status == 0)
+        #expect(try daemon.hotlinectl(["close", id, "--measure", "stop_order", "--support", "counselling"]).status == 0)
+        let (notFoundCode, notFound) = try daemon.hotlinectl(["show", "INC-999999"])
+        #expect(notFoundCode != 0)
+        #expect(notFound.contains("not-found"))
+
+        // The history names the operator (this test's Unix user), and the owner sees it closed.
+        let (_, shown) = try daemon.hotlinectl(["show", id, "--json"])
+        let history = try #require(try JSONParser.parse(shown).objectValue?["history"]?.arrayValue)
+        let user = String(cString: getpwuid(getuid())!.pointee.pw_name)
+        #expect(history.filter { $0.objectValue?["operator"] == .string(user) }.map { $0.objectValue!["event"]! } == ["reassigned", "acknowledged", "closed"])
+        #expect(try okObject(try c.request("STATUS \(id)"))["state"] == "closed")
+
+        // The queue: tail and verify.
+        let (_, tail) = try daemon.hotlinectl(["tail", "--from-seq", "1", "--no-follow"])
+        #expect(tail.hasPrefix("#1 "))
+        #expect(tail.contains("\(id) high level 0 child_protection"))
+        let (verifyCode, verified) = try daemon.hotlinectl(["verify-queue"])
+        #expect(verifyCode == 0)
+        #expect(verified.hasPrefix("ok: "))
+        let broken = daemon.folder + "/broken.jsonl"
+        let queue = try String(contentsOfFile: daemon.folder + "/data/escalations.jsonl", encoding: .utf8)
+        try (queue + queue).write(toFile: broken, atomically: true, encoding: .utf8)
+        let (brokenCode, brokenText) = try daemon.hotlinectl(["verify-queue", broken])
+        #expect(brokenCode == 1)
+        #expect(brokenText.hasPrefix("BROKEN: "))
+
+        // The directory, without the daemon.
+        let (findCode, found) = try daemon.hotlinectl(["directory", "find", "an hoa"])
+        #expect(findCode == 0)
+        #expect(found.contains("14638") && found.contains("Xã Ân Hòa"))
+        #expect(!found.contains("Nho Quan"))
+        let (checkCode, checked) = try daemon.hotlinectl(["directory", "check", Repository.sampleDirectory])
+        #expect(checkCode == 0)
+        #expect(checked.hasPrefix("ok: 143 communes"))
+        let (badDirCode, badDir) = try daemon.hotlinectl(["directory", "check", daemon.folder])
+        #expect(badDirCode == 1)
+        #expect(badDir.contains("communes.csv"))
+    }
+
+    @Test func tailFollowsAcrossRotation() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let c = try TestClient(port: daemon.port)
+        _ = try c.readLine()
+        _ = try c.request("AUTH HL-14320 demo-HL-14320")
+        let tail = Process()
+        tail.executableURL = URL(fileURLWithPath: (Repository.hotlined as NSString).deletingLastPathComponent + "/hotlinectl")
+        tail.arguments = ["--config", daemon.configPath, "tail", "--json"]
+        let outputPath = daemon.folder + "/tail.out"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        tail.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        try tail.run()
+        defer {
+            // SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM.
+            kill(tail.processIdentifier, SIGKILL)
+            tail.waitUntilExit()
+        }
+        usleep(500_000)
+        _ = try okObject(try c.request(#"REPORT {"ref":"t1","severity":"low","forms":["economic"],"children":1}"#))
+        usleep(800_000)
+        kill(daemon.process!.processIdentifier, SIGHUP)  // rotate
+        usleep(800_000)
+        _ = try okObject(try c.request(#"REPORT {"ref":"t2","severity":"low","forms":["economic"],"children":1}"#))
+        func seen() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, seen().split(separator: "\n").count < 2 { usleep(50_000) }
+        let text = seen()
+        let lines = text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)).objectValue }
+        #expect(lines.compactMap { $0["seq"]?.integerValue } == [1, 2])
+        #expect(FileManager.default.fileExists(atPath: daemon.folder + "/data/escalations.jsonl.1"))
+    }
+}
