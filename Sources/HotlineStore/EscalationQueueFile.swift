@@ -32,6 +32,14 @@ public final class EscalationQueueFile: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
     private var writtenSeq: Int64 = 0
+    private var recordObserver: (@Sendable (_ level: Int, _ reason: String) -> Void)?
+
+    /// Called (on the writer thread) for each record once it is synced to the file.
+    public func onRecordWritten(_ observer: @escaping @Sendable (_ level: Int, _ reason: String) -> Void) {
+        condition.lock()
+        recordObserver = observer
+        condition.unlock()
+    }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -140,6 +148,7 @@ public final class EscalationQueueFile: @unchecked Sendable {
             let rows = try store.outboxRecords(after: lastSeq, limit: 1000)
             if rows.isEmpty { return }
             var chunk: [UInt8] = []
+            var written: [(Int, String)] = []
             var seq = lastSeq
             var hash = lastHash
             for row in rows {
@@ -150,6 +159,7 @@ public final class EscalationQueueFile: @unchecked Sendable {
                 line["seq"] = JSONValue.number(Double(row.seq))
                 for (k, v) in record.members { line[k] = v }
                 line["prev"] = .string(hash)
+                written.append((record["level"]?.integerValue ?? 0, record["reason"]?.stringValue ?? ""))
                 let bytes = Array(line.jsonText.utf8)
                 hash = SHA256.hexHash(bytes)
                 chunk += bytes
@@ -163,7 +173,9 @@ public final class EscalationQueueFile: @unchecked Sendable {
             lastHash = hash
             condition.lock()
             writtenSeq = seq
+            let observer = recordObserver
             condition.unlock()
+            for (level, reason) in written { observer?(level, reason) }
             store.noteQueueWritten(seq: seq, hash: hash)
             if size >= rotateBytes { try rotateFile() }
         }

@@ -49,7 +49,8 @@ extension IncidentStore {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT id, state, level, severity, ack_due, attend_due, backups_json, assigned_json, commune, district
+                    SELECT id, state, level, severity, ack_due, attend_due, backups_json, assigned_json, commune, district,
+                        received_at
                     FROM incident WHERE next_due <= ? ORDER BY next_due, id LIMIT ?
                     """), arguments: [run.now.seconds, Self.maxEscalationsPerRun + 1])
         var count = 0
@@ -91,7 +92,10 @@ extension IncidentStore {
                 OutboxFacts(
                     number: number, commune: row["commune"], district: row["district"], severity: severity,
                     level: decision.level, assigned: assigned),
-                reason: decision.reason, due: decision.due, at: run.now, catchUp: decision.due < run.startedAt, &context)
+                // Missed while the daemon was down: the deadline passed before this run of the
+                // daemon began, for an incident it already had (not one forwarded late since).
+                reason: decision.reason, due: decision.due, at: run.now,
+                catchUp: decision.due < run.startedAt && (row["received_at"] as Int64) < run.startedAt.seconds, &context)
             count += 1
         }
         return (count, rows.count > Self.maxEscalationsPerRun)
@@ -111,6 +115,11 @@ extension IncidentStore {
                 db, sql: "SELECT seq, record FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]
             ).map { ($0["seq"], $0["record"]) }
         }
+    }
+
+    /// The highest outbox seq committed (0 if none).
+    public func lastOutboxSeq() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM outbox") ?? 0 }
     }
 
     /// The queue writer's high-water mark as last recorded in the database.

@@ -19,6 +19,7 @@ public final class IncidentStore: @unchecked Sendable {
     private var heldPlaces: [String: Int] = [:]
     private var nextID: Int64 = 1
     private var outboxObserver: (@Sendable () -> Void)?
+    private var commitObserver: (@Sendable (_ jobs: Int, _ ok: Bool) -> Void)?
 
     /// Largest number of jobs in one transaction.
     public static let maxBatch = 4096
@@ -87,6 +88,13 @@ public final class IncidentStore: @unchecked Sendable {
     public func onOutboxAppended(_ observer: @escaping @Sendable () -> Void) {
         condition.lock()
         outboxObserver = observer
+        condition.unlock()
+    }
+
+    /// Called after every transaction with its number of jobs and whether it committed.
+    public func onCommit(_ observer: @escaping @Sendable (_ jobs: Int, _ ok: Bool) -> Void) {
+        condition.lock()
+        commitObserver = observer
         condition.unlock()
     }
 
@@ -167,7 +175,9 @@ public final class IncidentStore: @unchecked Sendable {
         } catch {
             condition.lock()
             statsValue.failedCommits += 1
+            let observer = commitObserver
             condition.unlock()
+            observer?(batch.count, false)
             let failure = HLPError(.unavailable, "cannot store the change now; retry later")
             for job in batch { job.fail(failure) }
             return
@@ -181,7 +191,9 @@ public final class IncidentStore: @unchecked Sendable {
         }
         statsValue.escalations += context.outboxRecords
         let observer = outboxObserver
+        let commitObserver = self.commitObserver
         condition.unlock()
+        commitObserver?(batch.count, true)
         for completion in completions { completion() }
         if context.outboxRecords > 0 { observer?() }
     }

@@ -34,7 +34,7 @@ extension Configuration {
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : ((baseDirectory as NSString).appendingPathComponent(p) as NSString).standardizingPath
         }
-        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls", "control"]
+        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls", "control", "metrics"]
         for key in table.keys where !sections.contains(key) {
             throw fail("unknown section [\(key)] (known: \(sections.joined(separator: ", ")))")
         }
@@ -183,6 +183,16 @@ extension Configuration {
         }
         if let t = try section("control", ["socket"]), let p = try string(t, "control", "socket") {
             c.controlSocket = path(p)
+        }
+        if let t = try section("metrics", ["listen"]), let listen = try string(t, "metrics", "listen") {
+            guard let (host, port) = parseListen(listen) else {
+                throw fail("metrics.listen must be HOST:PORT, not \"\(listen)\"")
+            }
+            let h = host.lowercased()
+            guard h == "localhost" || h == "::1" || h.hasPrefix("127.") else {
+                throw fail("metrics.listen must be a loopback address (the metrics are for this server's Prometheus)")
+            }
+            c.metricsListen = (host, port)
         }
         if let t = try section("retention", ["personal_data"]), let v = t["personal_data"] {
             guard let text = v.string, let seconds = DurationText.seconds(text) else {

@@ -58,6 +58,15 @@ public struct Configuration: Sendable, Equatable {
     public var limits = Limits()
     /// The operator control socket (mode 0660). Default /run/hotline/control.sock.
     public var controlSocket = "/run/hotline/control.sock"
+    /// Loopback address for Prometheus (`GET /metrics`); none by default.
+    public var metricsListen: (host: String, port: Int)?
+
+    public static func == (a: Configuration, b: Configuration) -> Bool {
+        a.server == b.server && a.storage == b.storage && a.tls == b.tls && a.directoryPath == b.directoryPath
+            && a.tokensPath == b.tokensPath && a.queueFile == b.queueFile && a.deadlines == b.deadlines
+            && a.limits == b.limits && a.controlSocket == b.controlSocket && a.metricsListen?.host == b.metricsListen?.host
+            && a.metricsListen?.port == b.metricsListen?.port && a.ladder == b.ladder
+    }
     /// Seconds after closure when caller, summary, close note and retraction reason are erased.
     /// Default 180 days.
     public var personalDataRetention: Int64 = 180 * 86_400

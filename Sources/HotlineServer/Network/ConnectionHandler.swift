@@ -210,7 +210,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         case let .report(request, gateway):
             let snapshot = state.snapshot
             let logger = self.logger
+            let metrics = state.metrics
+            let readAt = NIODeadline.now()
             let completion = durableWrite { result in
+                metrics.report(outcome: result, nanoseconds: (NIODeadline.now() - readAt).nanoseconds)
                 switch result {
                 case let .success(receipt):
                     logger.info(

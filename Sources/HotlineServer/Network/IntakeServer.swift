@@ -124,12 +124,14 @@ public final class IntakeServer: Service, Sendable {
                         return nil
                     }
                     if let refusal {
+                        state.metrics.connectionsRefused.increment()
                         connectionLogger.warning("connection refused", metadata: ["reason": "\(refusal)"])
                         var line = channel.allocator.buffer(capacity: 80)
                         line.writeString(Reply.error(.unavailable, refusal + "; retry later").line + "\n")
                         channel.writeAndFlush(line).whenComplete { _ in channel.close(promise: nil) }
                         return
                     }
+                    state.metrics.connectionsAccepted.increment()
                     let flags = ConnectionFlags()
                     let handler = ConnectionHandler(
                         state: state, threadPool: threadPool, flags: flags,

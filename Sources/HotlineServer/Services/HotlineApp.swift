@@ -14,6 +14,7 @@ public final class HotlineApp: Sendable {
     public let scheduler: EscalationScheduler
     public let queue: EscalationQueueFile
     public let control: ControlServer
+    public let metricsServer: MetricsServer?
     let logger: Logger
 
     /// Everything a configuration refers to, loaded and checked, without opening the store or
@@ -96,11 +97,26 @@ public final class HotlineApp: Sendable {
         }
         let queue = self.queue
         store.onOutboxAppended { queue.wake() }
+        let metrics = state.metrics
+        store.onCommit { jobs, ok in
+            if ok {
+                metrics.commits.increment()
+                metrics.batchSize.record(jobs)
+            } else {
+                metrics.failedCommits.increment()
+            }
+        }
+        queue.onRecordWritten { level, reason in metrics.escalation(level: level, reason: reason) }
+        let metricsBox = ResultBox<HotlineApp>()
+        metricsServer = configuration.metricsListen.map { listen in
+            MetricsServer(host: listen.host, port: listen.port, logger: logger) { metricsBox.value?.renderMetrics() ?? [] }
+        }
         let box = ResultBox<HotlineApp>()
         control = ControlServer(path: configuration.controlSocket, logger: logger) { request, user in
             box.value?.handleControl(request, user: user) ?? ["error": "starting", "code": "unavailable"]
         }
         box.value = self
+        metricsBox.value = self
         logger.info(
             "directory loaded",
             metadata: [
@@ -178,6 +194,17 @@ public final class HotlineApp: Sendable {
         }
     }
 
+    /// The Prometheus text, with the gauges read now.
+    public func renderMetrics() -> [UInt8] {
+        let counts = try? state.store.openCounts(now: state.clock())
+        let written = queue.lastWrittenSeq
+        let committed = (try? state.store.lastOutboxSeq()) ?? written
+        state.metrics.gauges(
+            connections: server.connectionCount, open: counts?.open ?? [:], overdue: counts?.overdue ?? [:],
+            queueSeq: written, queueLag: max(0, committed - written))
+        return state.metrics.registry.emitToBuffer()
+    }
+
     /// SIGHUP reloads the configuration (see `reload`) and rotates the escalation queue file.
     public func handleHangup() -> any DispatchSourceSignal {
         signal(SIGHUP, SIG_IGN)
@@ -203,7 +230,8 @@ public final class HotlineApp: Sendable {
                     .init(service: scheduler),
                     .init(service: ControlService(control: control, logger: logger)),
                     .init(service: server),
-                    .init(service: SystemdService(app: self, logger: logger)),
+                ] + (metricsServer.map { [.init(service: $0)] } ?? []) + [
+                    .init(service: SystemdService(app: self, logger: logger))
                 ],
                 gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
                 logger: logger))

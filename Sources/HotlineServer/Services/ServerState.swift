@@ -19,6 +19,7 @@ public final class ServerState: Sendable {
     public let clock: @Sendable () -> Timestamp
     public let limits: Limits
     public let rateLimiter: RateLimiter
+    public let metrics = HotlineMetrics()
     private let current: NIOLockedValueBox<Snapshot>
 
     public init(
