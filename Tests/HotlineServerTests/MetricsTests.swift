@@ -26,7 +26,7 @@ struct MetricsTests {
         var text = ""
         _ = try await eventually {
             text = try Self.scrape(metricsPort)
-            return text.contains("hotline_escalations_total")
+            return text.contains("hotline_escalations_total") && text.contains("hotline_queue_lag_records 0")
         }
         #expect(text.hasPrefix("HTTP/1.1 200 OK"))
         #expect(text.contains(#"hotline_reports_total{outcome="stored"} 1"#))
