@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
         .executable(name: "hotline-loadgen", targets: ["hotline-loadgen"]),
         .executable(name: "hotline-fuzz", targets: ["hotline-fuzz"]),
+        .executable(name: "hotline-bench", targets: ["hotline-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Pure core: wire grammar, replies, domain types, directory, triage. No NIO, no GRDB.
@@ -73,7 +75,21 @@ let package = Package(
         .target(name: "HotlineFuzzing", dependencies: ["HotlineCore"]),
         .executableTarget(name: "hotline-fuzz", dependencies: ["HotlineFuzzing", "CFuzzerDriver"]),
         // Load generation for benchmarks.
-        .target(name: "HotlineBench"),
+        .target(
+            name: "HotlineBench",
+            dependencies: [
+                "HotlineCore", "HotlineStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "hotline-bench",
+            dependencies: [
+                "HotlineBench", "HotlineCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "hotline-loadgen",
             dependencies: [

@@ -4,7 +4,9 @@ import Glibc
 #endif
 
 /// A minimal blocking HLP/1 line client over a TCP socket, for load generation.
-public final class BlockingLineClient {
+/// One thread may send while another reads: `send` touches only the socket, `readLine` owns
+/// the receive buffer (hence `@unchecked`).
+public final class BlockingLineClient: @unchecked Sendable {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0

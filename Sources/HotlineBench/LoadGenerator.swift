@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 
 /// Closed-loop load: `connections` gateways, each keeping `pipeline` REPORTs in flight, until
 /// `reports` receipts in total. Latency is from a request's send to its receipt.
@@ -13,11 +14,15 @@ public struct LoadGenerator {
         public var gateways: [(id: String, commune: String)]
         public var tokenPrefix: String
         public var runID: String
+        /// Open loop: reports per second offered in all (spread evenly over the connections);
+        /// latency then counts from each report's scheduled send time. `nil`: closed loop.
+        public var rate: Double?
 
         public init(
             host: String, port: Int, connections: Int, pipeline: Int, reports: Int,
-            gateways: [(id: String, commune: String)], tokenPrefix: String, runID: String
+            gateways: [(id: String, commune: String)], tokenPrefix: String, runID: String, rate: Double? = nil
         ) {
+            self.rate = rate
             self.host = host
             self.port = port
             self.connections = connections
@@ -26,6 +31,12 @@ public struct LoadGenerator {
             self.gateways = gateways
             self.tokenPrefix = tokenPrefix
             self.runID = runID
+        }
+
+        public func openLoop(_ rate: Double) -> Options {
+            var o = self
+            o.rate = rate
+            return o
         }
     }
 
@@ -38,10 +49,12 @@ public struct LoadGenerator {
 
         public var perSecond: Double { Double(receipts) / seconds }
 
+        /// Latency at a percentile, seconds, from an HdrHistogram of microseconds (3 digits).
         public func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
-            let i = min(latencies.count - 1, Int((p / 100 * Double(latencies.count)).rounded(.up)) - 1)
-            return latencies[max(0, i)]
+            var h = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+            for l in latencies { _ = h.record(UInt64(max(1, l * 1e6))) }
+            return Double(h.valueAtPercentile(p)) / 1e6
         }
     }
 
@@ -57,7 +70,8 @@ public struct LoadGenerator {
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    let (lat, errs) = try connection(o, n, gateway, count)
+                    let (lat, errs) = try o.rate.map { try openConnection(o, n, gateway, count, perConnection: $0 / Double(o.connections)) }
+                        ?? connection(o, n, gateway, count)
                     collected.add(lat, errs)
                 } catch {
                     collected.fail(error)
@@ -70,6 +84,39 @@ public struct LoadGenerator {
         all.sort()
         if let failure { throw failure }
         return Result(receipts: all.count, errors: errors, seconds: seconds, latencies: all)
+    }
+
+    /// Open loop on one connection: a sender keeps to the schedule whatever the replies do;
+    /// this thread reads the receipts and charges each from its scheduled time.
+    static func openConnection(
+        _ o: Options, _ n: Int, _ gateway: (id: String, commune: String), _ count: Int, perConnection rate: Double
+    ) throws -> ([Double], Int) {
+        let client = try BlockingLineClient(host: o.host, port: o.port)
+        _ = try client.readLine()
+        try client.send("AUTH \(gateway.id) \(o.tokenPrefix)\(gateway.id)\n")
+        guard try client.readLine().hasPrefix("OK") else { throw BlockingLineClient.Failure(description: "AUTH \(gateway.id)") }
+        let interval = 1e9 / rate
+        // Stagger the connections across one interval.
+        let start = DispatchTime.now().uptimeNanoseconds + 50_000_000 + UInt64(Double(n) / Double(o.connections) * interval)
+        let sender = Thread {
+            for i in 0..<count {
+                let due = start + UInt64(Double(i) * interval)
+                let now = DispatchTime.now().uptimeNanoseconds
+                if due > now { usleep(UInt32((due - now) / 1000)) }
+                let line = #"REPORT {"ref":"\#(o.runID)-\#(n)-\#(i)","severity":"normal","forms":["physical"],"victims":1}"# + "\n"
+                if (try? client.send(line)) == nil { return }
+            }
+        }
+        sender.start()
+        var latencies: [Double] = []
+        var errors = 0
+        for i in 0..<count {
+            let reply = try client.readLine()
+            let t = DispatchTime.now().uptimeNanoseconds
+            let due = start + UInt64(Double(i) * interval)
+            if reply.hasPrefix("OK ") { latencies.append(Double(t > due ? t - due : 0) / 1e9) } else { errors += 1 }
+        }
+        return (latencies, errors)
     }
 
     static func connection(_ o: Options, _ n: Int, _ gateway: (id: String, commune: String), _ count: Int) throws

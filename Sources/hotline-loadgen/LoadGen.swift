@@ -21,6 +21,8 @@ struct LoadGen: AsyncParsableCommand {
     var pipeline = 1
     @Option(help: "Total reports.")
     var reports = 10_000
+    @Option(help: "Open loop: reports per second offered in all; latency counts from each scheduled send time.")
+    var rate: Double?
     @Option(help: "HOST:PORT of a running daemon; default: start one in-process.")
     var connect: String?
     @Option(help: "Token prefix of the sample demo tokens.")
@@ -71,10 +73,14 @@ struct LoadGen: AsyncParsableCommand {
         }
         let options = LoadGenerator.Options(
             host: host, port: port, connections: connections, pipeline: pipeline, reports: reports,
-            gateways: gateways, tokenPrefix: tokenPrefix, runID: String(UUID().uuidString.prefix(8)))
+            gateways: gateways, tokenPrefix: tokenPrefix, runID: String(UUID().uuidString.prefix(8)), rate: rate)
         let result = try await Task.detached { try LoadGenerator.run(options) }.value
         func ms(_ s: Double) -> String { String(format: "%.2f ms", s * 1000) }
-        print("connections \(connections) x pipeline \(pipeline), \(result.receipts) receipts, \(result.errors) errors")
+        if let rate {
+            print("open loop   \(Int(rate)) reports/s offered over \(connections) connections, \(result.receipts) receipts, \(result.errors) errors")
+        } else {
+            print("connections \(connections) x pipeline \(pipeline), \(result.receipts) receipts, \(result.errors) errors")
+        }
         print(String(format: "throughput  %.0f receipts/s over %.2f s", result.perSecond, result.seconds))
         print(
             "latency     p50 \(ms(result.percentile(50)))  p90 \(ms(result.percentile(90)))  p99 \(ms(result.percentile(99)))  max \(ms(result.latencies.last ?? 0))"

@@ -1,0 +1,39 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Many authenticated, idle gateway connections to a `hotlined` child; its resident memory.
+public enum ConnectionsBenchmark {
+    public struct Result: Sendable {
+        public var connections: Int
+        public var seconds: Double
+        public var residentBefore: Int
+        public var residentAfter: Int
+    }
+
+    public static func run(_ daemon: ChildDaemon, connections: Int, gateways: [String]) throws -> Result {
+        let before = daemon.residentBytes
+        let begin = DispatchTime.now().uptimeNanoseconds
+        var sockets: [BlockingLineClient] = []
+        sockets.reserveCapacity(connections)
+        for i in 0..<connections {
+            let c = try BlockingLineClient(host: "127.0.0.1", port: daemon.port)
+            _ = try c.readLine()
+            let g = gateways[i % gateways.count]
+            try c.send("AUTH \(g) demo-\(g)\n")
+            let reply = try c.readLine()
+            guard reply.hasPrefix("OK") else { throw BlockingLineClient.Failure(description: "AUTH: \(reply)") }
+            sockets.append(c)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
+        // All still served: a PING on the first and the last.
+        for c in [sockets.first!, sockets.last!] {
+            try c.send("PING\n")
+            _ = try c.readLine()
+        }
+        Thread.sleep(forTimeInterval: 1)
+        return Result(connections: connections, seconds: seconds, residentBefore: before, residentAfter: daemon.residentBytes)
+    }
+}

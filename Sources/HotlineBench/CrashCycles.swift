@@ -1,0 +1,146 @@
+import Foundation
+import HotlineCore
+
+/// Crash safety at load: cycles of (64 connections loading, SIGKILL at a random moment,
+/// restart, verify). Verified each cycle: every receipted ref comes back `"duplicate":true`
+/// with its incident id (present exactly once), and the escalation queue is gapless with an
+/// intact hash chain. Deadlines are one second, so escalations are written during the load.
+public enum CrashCycles {
+    public struct Outcome: Sendable {
+        public var cycle: Int
+        public var killedAfter: Double
+        public var receipted: Int
+        public var queueRecords: Int
+        public var problem: String?
+    }
+
+    public static func run(
+        cycles: Int, binary: String, folder: String, directory: String, tokens: String, gateways: [(id: String, commune: String)],
+        connections: Int = 64, progress: (Outcome) -> Void
+    ) throws -> [Outcome] {
+        let daemon = try ChildDaemon(
+            binary: binary, folder: folder, directory: directory, tokens: tokens,
+            extra: """
+                [deadlines]
+                critical = { ack = "1s", attend = "1s" }
+                high = { ack = "1s", attend = "1s" }
+                normal = { ack = "1s", attend = "1s" }
+                low = { ack = "1s", attend = "1s" }
+                """)
+        var outcomes: [Outcome] = []
+        let store = ReceiptStore()
+        var rng = SystemRandomNumberGenerator()
+        for cycle in 1...cycles {
+            try daemon.start()
+            let group = DispatchGroup()
+            let port = daemon.port
+            for n in 0..<connections {
+                let g = n % gateways.count
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    guard let c = try? BlockingLineClient(host: "127.0.0.1", port: port, timeoutSeconds: 10),
+                        (try? c.readLine()) != nil
+                    else { return }
+                    try? c.send("AUTH \(gateways[g].id) demo-\(gateways[g].id)\n")
+                    guard (try? c.readLine())?.hasPrefix("OK") == true else { return }
+                    var i = 0
+                    while true {
+                        let refs = (0..<16).map { "c\(cycle)-\(n)-\(i + $0)" }
+                        i += 16
+                        guard (try? c.send(refs.map { Self.line($0) }.joined())) != nil else { return }
+                        for ref in refs {
+                            guard let reply = try? c.readLine(), reply.hasPrefix("OK "),
+                                let o = (try? JSONParser.parse(String(reply.dropFirst(3))))?.objectValue,
+                                let id = o["incident"]?.stringValue
+                            else { return }
+                            store.add(ref, g, id)
+                        }
+                    }
+                }
+            }
+            let killAfter = Double.random(in: 0.3...1.5, using: &rng)
+            Thread.sleep(forTimeInterval: killAfter)
+            daemon.kill(SIGKILL)
+            group.wait()
+            try daemon.start()
+            let receipted = store.all
+            let problem = verify(daemon, receipted, gateways)
+            let queue = QueueVerifierRun.files(daemon.folder + "/data/escalations.jsonl")
+            daemon.kill(SIGTERM)
+            let outcome = Outcome(
+                cycle: cycle, killedAfter: killAfter, receipted: receipted.count, queueRecords: queue.count,
+                problem: problem ?? queue.problem)
+            outcomes.append(outcome)
+            progress(outcome)
+            if outcome.problem != nil { break }
+        }
+        return outcomes
+    }
+
+    static func line(_ ref: String) -> String {
+        #"REPORT {"ref":"\#(ref)","severity":"normal","forms":["physical"],"children":1}"# + "\n"
+    }
+
+    static func verify(
+        _ daemon: ChildDaemon, _ receipted: [String: (gateway: Int, incident: String)], _ gateways: [(id: String, commune: String)]
+    ) -> String? {
+        var clients: [Int: BlockingLineClient] = [:]
+        for (ref, (g, incident)) in receipted {
+            if clients[g] == nil {
+                guard let c = try? BlockingLineClient(host: "127.0.0.1", port: daemon.port), (try? c.readLine()) != nil,
+                    (try? c.send("AUTH \(gateways[g].id) demo-\(gateways[g].id)\n")) != nil, (try? c.readLine()) != nil
+                else { return "cannot reconnect" }
+                clients[g] = c
+            }
+            guard (try? clients[g]!.send(line(ref))) != nil, let reply = try? clients[g]!.readLine(),
+                let o = (try? JSONParser.parse(String(reply.dropFirst(3))))?.objectValue
+            else { return "no reply for \(ref)" }
+            if o["duplicate"] != true || o["incident"]?.stringValue != incident {
+                return "receipted \(ref) (\(incident)) came back as \(reply.prefix(80))"
+            }
+        }
+        return nil
+    }
+}
+
+/// Checks the queue file and its rotated files.
+enum QueueVerifierRun {
+    static func files(_ path: String) -> (count: Int, problem: String?) {
+        var files: [String] = []
+        var i = 1
+        while FileManager.default.fileExists(atPath: "\(path).\(i)") {
+            files.insert("\(path).\(i)", at: 0)
+            i += 1
+        }
+        files.append(path)
+        var v = QueueVerifier()
+        for f in files {
+            guard let data = FileManager.default.contents(atPath: f) else { continue }
+            do { try v.feed(file: Array(data)) } catch { return (v.count, "queue \(f): \(error)") }
+        }
+        if let last = v.lastSeq, last != Int64(v.count), v.count > 0, files.count == 1 {
+            return (v.count, "queue has \(v.count) records but ends at seq \(last)")
+        }
+        return (v.count, nil)
+    }
+}
+
+/// Receipted refs from the load threads.
+final class ReceiptStore: @unchecked Sendable {
+    // @unchecked: `map` is guarded by `lock`.
+    private let lock = NSLock()
+    private var map: [String: (gateway: Int, incident: String)] = [:]
+
+    func add(_ ref: String, _ gateway: Int, _ incident: String) {
+        lock.lock()
+        map[ref] = (gateway, incident)
+        lock.unlock()
+    }
+
+    var all: [String: (gateway: Int, incident: String)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return map
+    }
+}

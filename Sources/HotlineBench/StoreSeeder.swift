@@ -1,0 +1,37 @@
+import Foundation
+import GRDB
+import HotlineCore
+import HotlineStore
+
+/// Fills a store with many incidents at once, for the restart and escalation benchmarks.
+public enum StoreSeeder {
+    /// Creates (migrates) the database at `path`, then inserts `closed` closed incidents and
+    /// `open` open ones whose acknowledgement deadline is `due`.
+    public static func seed(path: String, closed: Int, open: Int, due: Timestamp, commune: String = "14320") throws {
+        let store = try IncidentStore(path: path)
+        store.close()
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO incident (gateway, ref, content_hash, commune, district, severity, requested_severity,
+                        forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter, reported_at,
+                        received_at, state, assigned, assigned_json, backups_json, shelter_json, ack_due, attend_due,
+                        next_due, closed_at, receipt)
+                    VALUES ('HL-\(commune)', ?, 'x', '\(commune)', '369', 'normal', 'normal', 'physical', 20.28, 105.96,
+                        1, 0, 0, 0, 0, 0, ?, ?, ?, 'PG-\(commune)-01',
+                        '{"id":"PG-\(commune)-01","kind":"prevention_group","name":"G","phone":"000","distance_m":1}',
+                        '[{"id":"TA-\(commune)-01","kind":"trusted_address","name":"T","phone":"000","distance_m":2}]',
+                        'null', ?, ?, ?, ?, '{}')
+                    """)
+            let reported = due.seconds - 600
+            for i in 0..<(closed + open) {
+                let isOpen = i >= closed
+                try statement.execute(arguments: [
+                    "seed-\(i)", reported, reported, isOpen ? "open" : "closed", due.seconds, due.seconds + 3600,
+                    isOpen ? due.seconds : nil, isOpen ? nil : reported + 60,
+                ])
+            }
+        }
+    }
+}
