@@ -34,8 +34,8 @@ public final class ChildDaemon {
             [control]
             socket = "data/control.sock"
             [limits]
-            rate = 10000000
-            burst = 10000000
+            rate = 1000000
+            burst = 1000000
             max_connections = 100000
             max_connections_per_peer = 100000
             idle_timeout = "1h"

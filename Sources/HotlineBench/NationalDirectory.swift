@@ -32,9 +32,10 @@ public enum NationalDirectory {
                     position: centre, phone: "000", hours: .always, shelterBeds: 2))
         }
         let perCommune = max(1, (total - count) / count)
+        let extra = max(0, total - count - perCommune * count)
         var n = 0
-        for c in communes where responders.count < total {
-            for j in 0..<perCommune where responders.count < total {
+        for (index, c) in communes.enumerated() where responders.count < total {
+            for j in 0..<(perCommune + (index < extra ? 1 : 0)) where responders.count < total {
                 let kind: ResponderKind = j % 2 == 0 ? .preventionGroup : .trustedAddress
                 let p = GeoPoint(lat: c.position.lat + .random(in: -0.03...0.03, using: &rng), lon: c.position.lon + .random(in: -0.03...0.03, using: &rng))
                 let hours: OpeningHours = j % 7 == 6 ? .window(start: 6 * 60, end: 22 * 60) : .always

@@ -66,17 +66,18 @@ extension IncidentStore {
             guard let decision = EscalationPolicy.decide(facts, now: run.now, windows: run.deadlines, ladder: run.ladder)
             else {
                 // Nothing watched is due (state changed): stop watching.
-                try db.execute(sql: "UPDATE incident SET next_due = NULL WHERE id = ?", arguments: [number])
+                try db.cachedStatement(sql: "UPDATE incident SET next_due = NULL WHERE id = ?").execute(arguments: [number])
                 continue
             }
             var assigned = try JSONParser.parse(row["assigned_json"] as String)
             if let b = decision.reassignToBackup, b < backups.count { assigned = backups[b] }
             let dueColumn = decision.reason == .ackOverdue ? "ack_due" : "attend_due"
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ?, assigned = ?, assigned_json = ?
                     WHERE id = ?
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     decision.level, decision.nextDue.seconds, decision.nextDue.seconds,
                     assigned.objectValue?["id"]?.stringValue, assigned.jsonText, number,

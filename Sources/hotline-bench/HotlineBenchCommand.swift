@@ -123,6 +123,7 @@ struct CrashCommand: ParsableCommand {
             cycles: cycles, binary: paths.binary, folder: folder, directory: paths.absoluteDirectory,
             tokens: paths.absoluteTokens, gateways: try paths.gateways(), connections: connections
         ) { o in
+            defer { fflush(nil) }
             print(String(format: "cycle %2d  killed after %.2f s  %6d receipted refs verified  %6d queue records  %@",
                          o.cycle, o.killedAfter, o.receipted, o.queueRecords, o.problem.map { "FAILED: " + $0 } ?? "ok"))
         }
