@@ -6,6 +6,11 @@ extension IncidentStore {
     /// assignee and due times, plus state, level, review and history. Caller and summary only
     /// for the gateway's own commune.
     public func status(incident id: String, gateway: Hotline) -> Result<JSONObject, HLPError> {
+        view(incident: id) { $0 == gateway.communeCode }
+    }
+
+    /// The incident with its history; personal data when `showsPersonalData(commune)`.
+    func view(incident id: String, showsPersonalData: (String) -> Bool) -> Result<JSONObject, HLPError> {
         guard let number = IncidentID.number(id) else {
             return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
         }
@@ -15,7 +20,7 @@ extension IncidentStore {
                 else { return .failure(HLPError(.notFound, "no incident \(id)")) }
                 let history = try Row.fetchAll(
                     db, sql: "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY rowid", arguments: [number])
-                return .success(try Self.statusObject(row, history, ownCommune: row["commune"] == gateway.communeCode))
+                return .success(try Self.statusObject(row, history, ownCommune: showsPersonalData(row["commune"])))
             }
         } catch {
             return .failure(HLPError(.unavailable, "cannot read the store now; retry later"))
