@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "hotlined", targets: ["hotlined"]),
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
+        .executable(name: "hotline-gateway", targets: ["hotline-gateway"]),
         .executable(name: "hotline-loadgen", targets: ["hotline-loadgen"]),
         .executable(name: "hotline-fuzz", targets: ["hotline-fuzz"]),
         .executable(name: "hotline-bench", targets: ["hotline-bench"]),
@@ -70,6 +71,25 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The gateway kit: client library with a durable spool, and the gateway CLI.
+        .target(
+            name: "HotlineClient",
+            dependencies: [
+                "HotlineCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "hotline-gateway",
+            dependencies: [
+                "HotlineClient", "HotlineCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Fuzzing: libFuzzer's driver declaration, the target, and the harness executable.
         .target(name: "CFuzzerDriver"),
         .target(name: "HotlineFuzzing", dependencies: ["HotlineCore"]),
@@ -109,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "HotlineServerTests",
             dependencies: [
-                "HotlineServer", "HotlineStore", "HotlineCore", "HotlineControl",
+                "HotlineServer", "HotlineStore", "HotlineCore", "HotlineControl", "HotlineClient",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),

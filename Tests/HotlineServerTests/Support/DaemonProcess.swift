@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The built `hotlined` run as a child process on a configuration in a temporary folder.
 final class DaemonProcess {
@@ -8,13 +11,13 @@ final class DaemonProcess {
     private(set) var process: Process?
     private(set) var port = 0
 
-    init(folder: String = temporaryFolder(), extra: String = "") throws {
+    init(folder: String = temporaryFolder(), port: Int = 0, extra: String = "") throws {
         self.folder = folder
         configPath = folder + "/hotlined.toml"
         logPath = folder + "/hotlined.log"
         let toml = """
             [server]
-            listen = "127.0.0.1:0"
+            listen = "127.0.0.1:\(port)"
             name = "crash-test"
             [storage]
             data_dir = "data"
@@ -69,6 +72,41 @@ final class DaemonProcess {
         guard let p = process else { return }
         Foundation.kill(p.processIdentifier, signal)
         p.waitUntilExit()
+    }
+
+    /// Runs a built executable next to `hotlined` (hotlinectl, hotline-gateway).
+    static func run(_ tool: String, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: (Repository.hotlined as NSString).deletingLastPathComponent + "/" + tool)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        let input = Pipe()
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A free loopback port (bound, read, released).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                bind(fd, sa, length)
+                return getsockname(fd, sa, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Runs the built `hotlinectl` with this daemon's configuration.

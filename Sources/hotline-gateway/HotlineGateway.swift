@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import HotlineClient
+import HotlineCore
+
+@main
+struct HotlineGateway: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hotline-gateway",
+        abstract: "A commune hotline's gateway to the province's Hotline daemon: reports are spooled before they are sent.",
+        discussion: """
+            Exit codes of send and flush: 0 accepted (receipt printed), 75 spooled for later (no connection or the \
+            daemon is busy; run flush), 65 refused (the reason is printed), 78 configuration error.
+            """,
+        subcommands: [Send.self, Pending.self, Flush.self, Status.self, Ack.self, Attend.self, Close.self, Retract.self])
+}
+
+struct GatewayOptions: ParsableArguments {
+    @Option(name: .long, help: "The gateway's configuration file.") var config = "/etc/hotline/gateway.toml"
+
+    func load() throws -> GatewayConfiguration {
+        do {
+            return try GatewayConfiguration.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("hotline-gateway: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
+
+enum Outcome {
+    static let accepted: Int32 = 0
+    static let spooled: Int32 = 75
+    static let refused: Int32 = 65
+}
+
+struct Send: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Report an incident, from flags or from a JSON object on standard input (--stdin).")
+    @OptionGroup var options: GatewayOptions
+    @Flag(help: "Read the report as one JSON object from standard input (for telephone and SMS systems).") var stdin = false
+    @Option(help: "critical, high, normal or low.") var severity: String?
+    @Option(name: .customLong("form"), help: "physical, psychological, sexual, economic (repeat).") var forms: [String] = []
+    @Option var village: String?
+    @Option var lat: Double?
+    @Option var lon: Double?
+    @Option var victims: Int?
+    @Option var children: Int?
+    @Flag var vulnerable = false
+    @Flag var injured = false
+    @Flag var weapon = false
+    @Flag var needsShelter = false
+    @Option var caller: String?
+    @Option var summary: String?
+    @Option(help: "The idempotency key; default: a new one.") var ref: String?
+
+    func run() throws {
+        let config = try options.load()
+        var report = JSONObject()
+        if stdin {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            guard case let .object(o)? = try? JSONParser.parse(Array(data)) else {
+                print("refused: standard input is not one JSON object")
+                throw ExitCode(Outcome.refused)
+            }
+            report = o
+        } else {
+            guard let severity, !forms.isEmpty else { throw ValidationError("give --severity and at least one --form, or --stdin") }
+            report["severity"] = .string(severity)
+            report["forms"] = .array(forms.map { .string($0) })
+            if let village { report["village"] = .string(village) }
+            if let lat, let lon {
+                report["lat"] = .number(lat)
+                report["lon"] = .number(lon)
+            }
+            if let victims { report["victims"] = JSONValue(victims) }
+            if let children { report["children"] = JSONValue(children) }
+            if vulnerable { report["vulnerable"] = true }
+            if injured { report["injured"] = true }
+            if weapon { report["weapon"] = true }
+            if needsShelter { report["needs_shelter"] = true }
+            if let caller { report["caller"] = .string(caller) }
+            if let summary { report["summary"] = .string(summary) }
+        }
+        if let ref { report["ref"] = .string(ref) }
+        let spool = try Spool(path: config.spoolPath)
+        let body = try spool.add(report)
+        let ref = body["ref"]?.stringValue ?? ""
+        _ = try? spool.flush(try config.client())
+        guard let entry = try spool.entry(ref: ref) else { throw ExitCode(Outcome.spooled) }
+        switch entry.state {
+        case "delivered":
+            print(entry.receipt?.jsonText ?? "{}")
+        case "refused":
+            print("refused: \(entry.error ?? "?") (ref \(ref))")
+            throw ExitCode(Outcome.refused)
+        default:
+            print("spooled: \(ref) will be sent when the daemon can be reached (\(entry.error ?? "not sent yet"))")
+            throw ExitCode(Outcome.spooled)
+        }
+    }
+}
+
+struct Pending: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Reports in the spool not yet receipted.")
+    @OptionGroup var options: GatewayOptions
+
+    func run() throws {
+        let spool = try Spool(path: try options.load().spoolPath)
+        let pending = try spool.pending()
+        for e in pending {
+            print("\(e.ref)  \(e.body["reported_at"]?.stringValue ?? "-")  \(e.body["severity"]?.stringValue ?? "-")  \(e.error ?? "not sent yet")")
+        }
+        print("\(pending.count) pending")
+    }
+}
+
+struct Flush: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Send every pending report, in order.")
+    @OptionGroup var options: GatewayOptions
+
+    func run() throws {
+        let config = try options.load()
+        let spool = try Spool(path: config.spoolPath)
+        let r = try spool.flush(try config.client())
+        print("delivered \(r.delivered), refused \(r.refused), still pending \(r.pending)")
+        if r.pending > 0 { throw ExitCode(Outcome.spooled) }
+        if r.refused > 0 { throw ExitCode(Outcome.refused) }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "An incident as the daemon sees it.")
+    @OptionGroup var options: GatewayOptions
+    @Argument var incident: String
+
+    func run() throws {
+        try show(try options.load().client().status(incident))
+    }
+}
+
+/// ACK, ATTEND, CLOSE or RETRACT with an optional JSON body.
+func act(_ options: GatewayOptions, _ verb: String, _ incident: String, _ body: String?) throws {
+    var object: JSONObject?
+    if let body {
+        guard case let .object(o)? = try? JSONParser.parse(body) else { throw ValidationError("the body must be a JSON object") }
+        object = o
+    }
+    try show(try options.load().client().act(verb, incident, object))
+}
+
+struct Ack: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: #"Acknowledge: ack <incident> ['{"responder":"PG-…"}']."#)
+    @OptionGroup var options: GatewayOptions
+    @Argument var incident: String
+    @Argument var body: String?
+    func run() throws { try act(options, "ACK", incident, body) }
+}
+
+struct Attend: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Record attendance: attend <incident> [JSON].")
+    @OptionGroup var options: GatewayOptions
+    @Argument var incident: String
+    @Argument var body: String?
+    func run() throws { try act(options, "ATTEND", incident, body) }
+}
+
+struct Close: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: #"Close: close <incident> '{"offender_measures":[…],"victim_support":[…]}'."#)
+    @OptionGroup var options: GatewayOptions
+    @Argument var incident: String
+    @Argument var body: String
+    func run() throws { try act(options, "CLOSE", incident, body) }
+}
+
+struct Retract: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: #"Retract: retract <incident> '{"reason":"…"}'."#)
+    @OptionGroup var options: GatewayOptions
+    @Argument var incident: String
+    @Argument var body: String
+    func run() throws { try act(options, "RETRACT", incident, body) }
+}
+
+func show(_ result: Result<JSONObject, HLPClientError>) throws {
+    switch result {
+    case let .success(o):
+        print(o.jsonText)
+    case let .failure(e):
+        print("\(e.isTemporary ? "unavailable" : "refused"): \(e)")
+        throw ExitCode(e.isTemporary ? Outcome.spooled : Outcome.refused)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import HotlineClient
+import HotlineCore
+import Testing
+
+/// The gateway kit end to end: the real `hotline-gateway` and the real `hotlined`.
+@Suite(.serialized)
+struct GatewayKitTests {
+    static func gatewayConfig(folder: String, port: Int, gateway: String = "HL-14638") throws -> String {
+        try "demo-\(gateway)\n".write(toFile: folder + "/gateway.token", atomically: true, encoding: .utf8)
+        let path = folder + "/gateway.toml"
+        try """
+            [server]
+            host = "127.0.0.1"
+            port = \(port)
+            [gateway]
+            id = "\(gateway)"
+            token_file = "gateway.token"
+            [spool]
+            path = "spool.sqlite"
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func reportsTakenWhileTheDaemonIsDownAreDeliveredExactlyOnce() throws {
+        let port = DaemonProcess.freePort()
+        let folder = temporaryFolder()
+        let config = try Self.gatewayConfig(folder: folder, port: port)
+        // The daemon is down: the call is taken and spooled.
+        let (downCode, down) = try DaemonProcess.run(
+            "hotline-gateway", ["send", "--config", config, "--severity", "high", "--form", "physical", "--village", "V14638-02", "--caller", "0900"])
+        #expect(downCode == 75, "\(down)")
+        #expect(down.hasPrefix("spooled: "))
+        let (_, stdinDown) = try DaemonProcess.run(
+            "hotline-gateway", ["send", "--config", config, "--stdin"],
+            stdin: #"{"ref":"sms-1","severity":"normal","forms":["psychological"]}"#)
+        #expect(stdinDown.hasPrefix("spooled: sms-1"))
+        let (_, pending) = try DaemonProcess.run("hotline-gateway", ["pending", "--config", config])
+        #expect(pending.hasSuffix("2 pending\n"))
+        // reported_at is the time of the call, kept in the spool.
+        let spool = try Spool(path: folder + "/spool.sqlite")
+        let calledAt = try #require(spool.pending().first?.body["reported_at"]?.stringValue)
+
+        let daemon = try DaemonProcess(port: port)
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let (flushCode, flushed) = try DaemonProcess.run("hotline-gateway", ["flush", "--config", config])
+        #expect(flushCode == 0)
+        #expect(flushed == "delivered 2, refused 0, still pending 0\n")
+        #expect(try DaemonProcess.run("hotline-gateway", ["pending", "--config", config]).output.hasSuffix("0 pending\n"))
+        // Exactly once: a second flush sends nothing; the daemon has the two incidents.
+        #expect(try DaemonProcess.run("hotline-gateway", ["flush", "--config", config]).output == "delivered 0, refused 0, still pending 0\n")
+        let c = try TestClient(port: daemon.port)
+        _ = try c.readLine()
+        _ = try c.request("AUTH HL-14638 demo-HL-14638")
+        let first = try okObject(try c.request("STATUS INC-000001"))
+        #expect(first["reported_at"] == .string(calledAt))
+        #expect(first["caller"] == "0900")
+        #expect(errCode(try c.request("STATUS INC-000003")) == "not-found")
+
+        // With the daemon up, send prints the receipt.
+        let (upCode, up) = try DaemonProcess.run("hotline-gateway", ["send", "--config", config, "--severity", "low", "--form", "economic"])
+        #expect(upCode == 0)
+        #expect(try JSONParser.parse(up.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue?["incident"] == "INC-000003")
+        // Refused reports are not retried.
+        let (badCode, bad) = try DaemonProcess.run("hotline-gateway", ["send", "--config", config, "--severity", "urgent", "--form", "physical"])
+        #expect(badCode == 65)
+        #expect(bad.contains("invalid"))
+        // Case verbs through the kit.
+        let (ackCode, ack) = try DaemonProcess.run("hotline-gateway", ["ack", "--config", config, "INC-000003"])
+        #expect(ackCode == 0)
+        #expect(ack.contains(#""state":"acknowledged""#))
+        let (_, status) = try DaemonProcess.run("hotline-gateway", ["status", "--config", config, "INC-000003"])
+        #expect(status.contains(#""state":"acknowledged""#))
+        let (closeCode, _) = try DaemonProcess.run(
+            "hotline-gateway", ["close", "--config", config, "INC-000003", #"{"offender_measures":["none"],"victim_support":["none"]}"#])
+        #expect(closeCode == 0)
+        let (againCode, again) = try DaemonProcess.run(
+            "hotline-gateway", ["close", "--config", config, "INC-000003", #"{"offender_measures":["none"],"victim_support":["none"]}"#])
+        #expect(againCode == 65)
+        #expect(again.contains("conflict"))
+    }
+
+    @Test func aGatewayKilledBeforeStoringTheReceiptResendsAndGetsTheDuplicate() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let folder = temporaryFolder()
+        let config = try Self.gatewayConfig(folder: folder, port: daemon.port)
+        // The report reached the daemon, but the gateway died before storing the receipt: it is
+        // still pending in the spool.
+        let spool = try Spool(path: folder + "/spool.sqlite")
+        let body = try spool.add(["severity": "critical", "forms": ["sexual"], "caller": "0911"])
+        let c = try TestClient(port: daemon.port)
+        _ = try c.readLine()
+        _ = try c.request("AUTH HL-14638 demo-HL-14638")
+        let original = try okObject(try c.request("REPORT " + body.jsonText))
+        #expect(original["duplicate"] == false)
+        // On start it flushes: the same receipt, flagged duplicate; nothing new is created.
+        let (code, out) = try DaemonProcess.run("hotline-gateway", ["flush", "--config", config])
+        #expect(code == 0, "\(out)")
+        let entry = try #require(try spool.entry(ref: body["ref"]!.stringValue!))
+        #expect(entry.state == "delivered")
+        #expect(entry.receipt?["duplicate"] == true)
+        #expect(entry.receipt?["incident"] == original["incident"])
+        #expect(errCode(try c.request("STATUS INC-000002")) == "not-found")
+    }
+}
