@@ -7,6 +7,7 @@ import TOMLKit
 /// [server]   host = "hotline.example"  port = 7343
 /// [gateway]  id = "HL-14638"  token_file = "gateway.token"
 /// [spool]    path = "spool.sqlite"
+/// [directory] path = "ninh-binh"   # for `new`: the commune's villages
 /// [tls]      ca = "province-ca.pem"  certificate = "HL-14638.pem"  key = "HL-14638.key"  # optional
 /// ```
 /// Relative paths are relative to the file's folder.
@@ -17,6 +18,8 @@ public struct GatewayConfiguration: Sendable {
     public var tokenFile: String
     public var spoolPath: String
     public var tls: TLSOptions?
+    /// The directory folder (villages.csv and communes.csv are used by `new`), if any.
+    public var directoryPath: String?
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -42,6 +45,7 @@ public struct GatewayConfiguration: Sendable {
             if let h = s["host"]?.string { c.host = h }
             if let p = s["port"]?.int { c.port = p }
         }
+        if let d = table["directory"]?.table?["path"]?.string { c.directoryPath = resolve(d) }
         if let t = table["tls"]?.table, let ca = t["ca"]?.string {
             c.tls = TLSOptions(
                 caFile: resolve(ca), certificateFile: t["certificate"]?.string.map(resolve), keyFile: t["key"]?.string.map(resolve),

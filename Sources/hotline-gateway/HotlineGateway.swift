@@ -12,7 +12,7 @@ struct HotlineGateway: ParsableCommand {
             Exit codes of send and flush: 0 accepted (receipt printed), 75 spooled for later (no connection or the \
             daemon is busy; run flush), 65 refused (the reason is printed), 78 configuration error.
             """,
-        subcommands: [Send.self, Pending.self, Flush.self, Status.self, Ack.self, Attend.self, Close.self, Retract.self])
+        subcommands: [Send.self, New.self, Pending.self, Flush.self, Status.self, Ack.self, Attend.self, Close.self, Retract.self])
 }
 
 struct GatewayOptions: ParsableArguments {
@@ -96,6 +96,44 @@ struct Send: ParsableCommand {
             throw ExitCode(Outcome.refused)
         default:
             print("spooled: \(ref) will be sent when the daemon can be reached (\(entry.error ?? "not sent yet"))")
+            throw ExitCode(Outcome.spooled)
+        }
+    }
+}
+
+struct New: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take a call interactively (Vietnamese by default), then show whom to call now.")
+    @OptionGroup var options: GatewayOptions
+    @Flag(help: "Ask in English.") var english = false
+
+    func run() throws {
+        let config = try options.load()
+        var villages: [Village] = []
+        if let folder = config.directoryPath, let directory = try? DirectoryLoader.load(folder: folder),
+            let commune = directory.hotlines[config.gateway]?.communeCode
+        {
+            villages = directory.villages.values.filter { $0.communeCode == commune }
+        }
+        let taker = CallTaker(
+            language: english ? .en : .vi, villages: villages, read: { readLine() },
+            write: { text in
+                FileHandle.standardOutput.write(Data(text.utf8))
+            })
+        guard let report = taker.interview() else { throw ExitCode.failure }
+        let spool = try Spool(path: config.spoolPath)
+        let body = try spool.add(report)
+        _ = try? spool.flush(try config.client())
+        let entry = try spool.entry(ref: body["ref"]?.stringValue ?? "")
+        switch entry?.state {
+        case "delivered":
+            print("\n" + taker.instructions(entry?.receipt ?? JSONObject()), terminator: "")
+        case "refused":
+            print(english ? "Refused: \(entry?.error ?? "?")" : "Bị từ chối: \(entry?.error ?? "?")")
+            throw ExitCode(Outcome.refused)
+        default:
+            print(english ? "Saved; it will be sent when the province server can be reached. Call the commune's responders directly."
+                : "Đã lưu; sẽ gửi khi kết nối được máy chủ tỉnh. Hãy gọi trực tiếp tổ phản ứng của xã.")
             throw ExitCode(Outcome.spooled)
         }
     }

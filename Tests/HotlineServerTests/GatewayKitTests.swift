@@ -105,4 +105,37 @@ struct GatewayKitTests {
         #expect(entry.receipt?["incident"] == original["incident"])
         #expect(errCode(try c.request("STATUS INC-000002")) == "not-found")
     }
+
+    @Test func aCallTakerSessionThroughAPseudoTerminal() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let folder = temporaryFolder()
+        let config = try Self.gatewayConfig(folder: folder, port: daemon.port)
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\n[directory]\npath = \"\(Repository.sampleDirectory)\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        // Answers as a call-taker types them: severity, forms, village without diacritics, then
+        // a choice among the matches, victims, children, injured, weapon, shelter, vulnerable,
+        // caller, summary.
+        let answers = ["3", "1, tinh than", "thon 1", "1", "2", "1", "c", "k", "k", "k", "0900 000 000", "hàng xóm nghe tiếng la hét"]
+        let binary = (Repository.hotlined as NSString).deletingLastPathComponent + "/hotline-gateway"
+        let (code, screen) = try DaemonProcess.run(
+            "/usr/bin/script", ["-qec", "\(binary) new --config \(config)", "/dev/null"],
+            stdin: answers.joined(separator: "\n") + "\n")
+        #expect(code == 0, "\(screen)")
+        #expect(screen.contains("Mức độ? [1) nguy cấp  2) cao  3) trung bình  4) thấp]"))
+        #expect(screen.contains("Thôn nào? [1) Thôn 1  2) Thôn 10"))
+        #expect(screen.contains("Đã ghi nhận: INC-000001 (mức nguy cấp)"))  // an injured child raises it
+        #expect(screen.contains("GỌI NGAY: Nhóm PCBLGĐ"))
+        #expect(screen.contains("Dự phòng 2: "))
+        #expect(screen.contains("Nơi tạm lánh: Trạm Y tế xã Ân Hòa"))
+        let c = try TestClient(port: daemon.port)
+        _ = try c.readLine()
+        _ = try c.request("AUTH HL-14638 demo-HL-14638")
+        let status = try okObject(try c.request("STATUS INC-000001"))
+        #expect(status["village"] == "V14638-01")
+        #expect(status["forms"] == ["physical", "psychological"])
+        #expect(status["summary"] == "hàng xóm nghe tiếng la hét")
+        #expect(status["children"] == 1)
+    }
 }

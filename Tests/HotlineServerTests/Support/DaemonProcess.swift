@@ -77,7 +77,7 @@ final class DaemonProcess {
     /// Runs a built executable next to `hotlined` (hotlinectl, hotline-gateway).
     static func run(_ tool: String, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: (Repository.hotlined as NSString).deletingLastPathComponent + "/" + tool)
+        p.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : (Repository.hotlined as NSString).deletingLastPathComponent + "/" + tool)
         p.arguments = arguments
         let pipe = Pipe()
         p.standardOutput = pipe
