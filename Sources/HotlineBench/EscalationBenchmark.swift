@@ -15,11 +15,13 @@ public enum EscalationBenchmark {
         public var max: Double
     }
 
-    public static func run(open: Int = 100_000, folder: String) async throws -> Result {
+    /// `spread`: the deadlines fall evenly over this many seconds (1: all in the same second).
+    /// Runs tick once a second like the scheduler, until every incident has escalated once.
+    public static func run(open: Int = 100_000, spread: Int = 1, folder: String) async throws -> Result {
         let path = folder + "/escalation.sqlite"
         let dueDate = (Date().timeIntervalSince1970 + 5).rounded(.down)
         let due = Timestamp(seconds: Int64(dueDate))
-        try StoreSeeder.seed(path: path, closed: 0, open: open, due: due)
+        try StoreSeeder.seed(path: path, closed: 0, open: open, due: due, spread: spread)
         let store = try IncidentStore(path: path)
         defer { store.close() }
         let directory = NationalDirectory.make(communes: 10, responders: 100)
@@ -27,19 +29,30 @@ public enum EscalationBenchmark {
         if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
         var latenesses: [Double] = []
         var runs = 0
-        while true {
+        // Like the scheduler: at each second (just after it turns), escalate what is due.
+        var tick = dueDate
+        while latenesses.count < open {
             let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
-            let outcome: Swift.Result<(escalated: Int, more: Bool), HLPError> = await withCheckedContinuation { c in
-                store.submit(
-                    EscalationRun(
-                        now: now, startedAt: Timestamp(seconds: 0), deadlines: .defaults, ladder: .default,
-                        directory: directory, completion: { c.resume(returning: $0) }))
+            while true {
+                let outcome: Swift.Result<(escalated: Int, more: Bool), HLPError> = await withCheckedContinuation { c in
+                    store.submit(
+                        EscalationRun(
+                            now: now, startedAt: Timestamp(seconds: 0), deadlines: .defaults, ladder: .default,
+                            directory: directory, completion: { c.resume(returning: $0) }))
+                }
+                let done = Date().timeIntervalSince1970
+                runs += 1
+                let (escalated, more) = try outcome.get()
+                // Runs take the oldest deadlines first, and open/spread incidents fall due in each
+                // second, so the k-th escalated incident was due at dueDate + k / perSecond.
+                let perSecond = max(1, open / max(1, spread))
+                let first = latenesses.count
+                latenesses += (first..<(first + escalated)).map { k in done - (dueDate + Double(k / perSecond)) }
+                if !more { break }
             }
-            let done = Date().timeIntervalSince1970 - dueDate
-            runs += 1
-            let (escalated, more) = try outcome.get()
-            latenesses += Array(repeating: done, count: escalated)
-            if !more { break }
+            tick += 1
+            let wait = tick + 0.005 - Date().timeIntervalSince1970
+            if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
         }
         latenesses.sort()
         func pct(_ p: Double) -> Double { latenesses[min(latenesses.count - 1, Int(p * Double(latenesses.count)))] }

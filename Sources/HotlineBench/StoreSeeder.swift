@@ -7,7 +7,9 @@ import HotlineStore
 public enum StoreSeeder {
     /// Creates (migrates) the database at `path`, then inserts `closed` closed incidents and
     /// `open` open ones whose acknowledgement deadline is `due`.
-    public static func seed(path: String, closed: Int, open: Int, due: Timestamp, commune: String = "14320") throws {
+    /// With `spread` > 1, the open incidents' deadlines are spread evenly over that many seconds
+    /// from `due`.
+    public static func seed(path: String, closed: Int, open: Int, due: Timestamp, spread: Int = 1, commune: String = "14320") throws {
         let store = try IncidentStore(path: path)
         store.close()
         let queue = try DatabaseQueue(path: path)
@@ -27,9 +29,10 @@ public enum StoreSeeder {
             let reported = due.seconds - 600
             for i in 0..<(closed + open) {
                 let isOpen = i >= closed
+                let d = due.seconds + Int64(isOpen ? (i - closed) % max(1, spread) : 0)
                 try statement.execute(arguments: [
-                    "seed-\(i)", reported, reported, isOpen ? "open" : "closed", due.seconds, due.seconds + 3600,
-                    isOpen ? due.seconds : nil, isOpen ? nil : reported + 60,
+                    "seed-\(i)", reported, reported, isOpen ? "open" : "closed", d, d + 3600,
+                    isOpen ? d : nil, isOpen ? nil : reported + 60,
                 ])
             }
         }
