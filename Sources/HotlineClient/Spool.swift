@@ -65,7 +65,8 @@ public final class Spool: Sendable {
         }
     }
 
-    func entries(where condition: String) throws -> [Entry] {
+    /// Entries matching an SQL condition on the spool table, in order (for tools and tests).
+    public func entries(where condition: String) throws -> [Entry] {
         try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM spool WHERE \(condition) ORDER BY seq").map(Self.entry) }
     }
 

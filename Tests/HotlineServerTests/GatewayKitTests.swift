@@ -3,6 +3,10 @@ import HotlineClient
 import HotlineCore
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The gateway kit end to end: the real `hotline-gateway` and the real `hotlined`.
 @Suite(.serialized)
 struct GatewayKitTests {
@@ -137,5 +141,74 @@ struct GatewayKitTests {
         #expect(status["forms"] == ["physical", "psychological"])
         #expect(status["summary"] == "hàng xóm nghe tiếng la hét")
         #expect(status["children"] == 1)
+    }
+
+    /// A real SIGKILL of the gateway between send and receipt: a relay in front of the daemon
+    /// passes the REPORT on but holds the receipt back; the gateway is killed while it waits;
+    /// started again (flush against the daemon), it resends and gets the duplicate receipt.
+    @Test func aGatewaySIGKILLedBetweenSendAndReceiptResendsOnStart() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let relayPort = DaemonProcess.freePort()
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(relayPort).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        listen(listener, 4)
+        defer { close(listener) }
+        let reportStored = DispatchSemaphore(value: 0)
+        let daemonPort = daemon.port
+        Thread.detachNewThread {
+            let fd = accept(listener, nil, nil)
+            guard fd >= 0, let upstream = try? TestClient(port: daemonPort), (try? upstream.readLine()) != nil else { return }
+            func write(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+            write("HLP/1 relay ready\n")
+            var buffer: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { break }
+                buffer += chunk[..<n]
+                while let lf = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[..<lf], as: UTF8.self)
+                    buffer.removeFirst(lf + 1)
+                    guard let reply = try? upstream.request(line) else { return }
+                    if line.hasPrefix("REPORT ") {
+                        reportStored.signal()  // stored by the daemon; the receipt is held back
+                    } else {
+                        write(reply + "\n")
+                    }
+                }
+            }
+            close(fd)
+        }
+        let folder = temporaryFolder()
+        let relayConfig = try Self.gatewayConfig(folder: folder, port: relayPort)
+        let gateway = Process()
+        gateway.executableURL = URL(fileURLWithPath: (Repository.hotlined as NSString).deletingLastPathComponent + "/hotline-gateway")
+        gateway.arguments = ["send", "--config", relayConfig, "--severity", "high", "--form", "physical", "--caller", "0922"]
+        gateway.standardOutput = FileHandle.nullDevice
+        try gateway.run()
+        #expect(reportStored.wait(timeout: .now() + 20) == .success)
+        kill(gateway.processIdentifier, SIGKILL)
+        gateway.waitUntilExit()
+        #expect(gateway.terminationReason == .uncaughtSignal)
+        // Started again, now reaching the daemon directly: the spool still holds the report.
+        let direct = try Self.gatewayConfig(folder: folder, port: daemon.port)
+        #expect(try DaemonProcess.run("hotline-gateway", ["pending", "--config", direct]).output.hasSuffix("1 pending\n"))
+        let (code, out) = try DaemonProcess.run("hotline-gateway", ["flush", "--config", direct])
+        #expect(code == 0, "\(out)")
+        let spool = try Spool(path: folder + "/spool.sqlite")
+        let entry = try #require(try spool.entries(where: "1").first)
+        #expect(entry.state == "delivered")
+        #expect(entry.receipt?["duplicate"] == true)
+        #expect(entry.receipt?["incident"] == "INC-000001")
     }
 }
