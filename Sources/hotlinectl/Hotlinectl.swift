@@ -33,7 +33,7 @@ struct Hotlinectl: ParsableCommand {
         discussion: "Finds the daemon's control socket and files through its configuration file (--config).",
         subcommands: [
             Status.self, Incidents.self, Show.self, Reassign.self, Ack.self, Attend.self, Close.self, Tail.self,
-            VerifyQueue.self, DirectoryCommand.self, Stats.self, Token.self,
+            VerifyQueue.self, DirectoryCommand.self, Stats.self, Token.self, Reload.self,
         ])
 }
 
@@ -328,6 +328,18 @@ struct Stats: ParsableCommand {
             return printJSON(o)
         }
         print(text(o["text_\(lang)"]), terminator: "")
+    }
+}
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reload the directory, tokens and deadlines (like SIGHUP, without rotating the queue).")
+    @OptionGroup var options: Options
+
+    func run() throws {
+        let o = try options.ask(["cmd": "reload"])
+        if options.json { return printJSON(o) }
+        print("reloaded")
     }
 }
 

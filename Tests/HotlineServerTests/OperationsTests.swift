@@ -109,6 +109,11 @@ struct OperationsTests {
         #expect(history.filter { $0.objectValue?["operator"] == .string(user) }.map { $0.objectValue!["event"]! } == ["reassigned", "acknowledged", "closed"])
         #expect(try okObject(try c.request("STATUS \(id)"))["state"] == "closed")
 
+        // Reload through the control socket.
+        let (reloadCode, reloaded) = try daemon.hotlinectl(["reload"])
+        #expect(reloadCode == 0)
+        #expect(reloaded == "reloaded\n")
+
         // The queue: tail and verify.
         let (_, tail) = try daemon.hotlinectl(["tail", "--from-seq", "1", "--no-follow"])
         #expect(tail.hasPrefix("#1 "))
