@@ -66,6 +66,8 @@ public struct Configuration: Sendable, Equatable {
             && a.tokensPath == b.tokensPath && a.queueFile == b.queueFile && a.deadlines == b.deadlines
             && a.limits == b.limits && a.controlSocket == b.controlSocket && a.metricsListen?.host == b.metricsListen?.host
             && a.metricsListen?.port == b.metricsListen?.port && a.ladder == b.ladder
+            && a.queueRotateBytes == b.queueRotateBytes && a.queueKeepFiles == b.queueKeepFiles
+            && a.personalDataRetention == b.personalDataRetention && a.sourcePath == b.sourcePath
     }
     /// Seconds after closure when caller, summary, close note and retraction reason are erased.
     /// Default 180 days.
