@@ -100,7 +100,12 @@ struct SystemdTests {
         let c = try #require(client)
         #expect(try c.readLine() == "HLP/1 crash-test ready")
         #expect(try c.request("PING") == #"OK {"pong":true}"#)
-        let log = daemon.log
+        // The log line follows the bind; wait for it rather than race it.
+        var log = daemon.log
+        for _ in 0..<200 where !log.contains("listen.inherited") {
+            usleep(50_000)
+            log = daemon.log
+        }
         #expect(log.contains("listen.inherited=true"), "\(log)")
         daemon.kill(SIGTERM)
         #expect(daemon.process?.terminationStatus == 0)
