@@ -74,20 +74,7 @@ struct SystemdTests {
     }
 
     @Test func socketActivationAdoptsTheInheritedListener() throws {
-        // A free port: bind to 0, read it, release it.
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                bind(probe, sa, length)
-                return getsockname(probe, sa, &length)
-            }
-        }
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        close(probe)
+        let port = DaemonProcess.freePort()
         let daemon = try DaemonProcess()
         try daemon.start(launcher: ["/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:\(port)"])
         defer { if daemon.process?.isRunning == true { daemon.kill(SIGKILL) } }

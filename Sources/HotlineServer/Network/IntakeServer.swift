@@ -163,15 +163,16 @@ public final class IntakeServer: Service, Sendable {
             }
     }
 
+    /// A listening channel: the socket systemd passed, or a new one bound to host and port.
+    private func listen(tls: TLSListener?, inherited: Int32?, host: String, port: Int) async throws -> any Channel {
+        if let inherited { return try await bootstrap(tls: tls).withBoundSocket(inherited).get() }
+        return try await bootstrap(tls: tls).bind(host: host, port: port).get()
+    }
+
     public func run() async throws {
         var listeners: [any Channel] = []
         do {
-            let channel =
-                if let fd = inheritedPlain {
-                    try await bootstrap(tls: nil).withBoundSocket(fd).get()
-                } else {
-                    try await bootstrap(tls: nil).bind(host: host, port: port).get()
-                }
+            let channel = try await listen(tls: nil, inherited: inheritedPlain, host: host, port: port)
             listeners.append(channel)
             let actualPort = channel.localAddress?.port ?? port
             bound.succeed(actualPort)
@@ -188,12 +189,7 @@ public final class IntakeServer: Service, Sendable {
         }
         if let tls {
             do {
-                let channel =
-                    if let fd = inheritedTLS {
-                        try await bootstrap(tls: tls).withBoundSocket(fd).get()
-                    } else {
-                        try await bootstrap(tls: tls).bind(host: tls.host, port: tls.port).get()
-                    }
+                let channel = try await listen(tls: tls, inherited: inheritedTLS, host: tls.host, port: tls.port)
                 listeners.append(channel)
                 let actualPort = channel.localAddress?.port ?? tls.port
                 tlsBound.succeed(actualPort)
