@@ -1,26 +1,59 @@
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import HotlineCore
 
 /// Reads the escalation queue file and its rotated siblings, oldest first, and follows it
 /// across rotation like `tail -F`.
 public enum QueueReader {
-    /// `<path>.N` … `<path>.1`, `<path>`: the files that exist, oldest first.
-    public static func files(_ path: String) -> [String] {
+    /// Why the queue cannot be read: the reason names the file and the cause.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// `<path>.N` … `<path>.1`, `<path>`: the files that exist, oldest first. Fails, saying
+    /// why, when the queue file does not exist or cannot be reached or read (an operator
+    /// without access must not be told "0 records").
+    public static func files(_ path: String) throws(Failure) -> [String] {
         var rotated: [String] = []
         var i = 1
-        while FileManager.default.fileExists(atPath: "\(path).\(i)") {
+        while try exists("\(path).\(i)") {
             rotated.insert("\(path).\(i)", at: 0)
             i += 1
         }
-        return rotated + (FileManager.default.fileExists(atPath: path) ? [path] : [])
+        guard try exists(path) else {
+            throw Failure(description: "\(path): no such file (has the daemon run with this configuration?)")
+        }
+        let list = rotated + [path]
+        for file in list where access(file, R_OK) != 0 {
+            throw Failure(description: "\(file): \(cause(errno))")
+        }
+        return list
+    }
+
+    /// Whether `path` exists; a folder that cannot be searched is an error, not "no".
+    static func exists(_ path: String) throws(Failure) -> Bool {
+        var st = stat()
+        if stat(path, &st) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw Failure(description: "\(path): \(cause(errno))")
+    }
+
+    static func cause(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return code == EACCES
+            ? "\(text) (run as root or as a member of the daemon's group, or with sudo -u hotline)" : text
     }
 
     /// Checks seq continuity and the hash chain over `files` in order.
     public static func verify(_ files: [String]) -> (count: Int, lastSeq: Int64?, problem: String?) {
         var verifier = QueueVerifier()
+        if files.isEmpty { return (0, nil, "no queue files given") }
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
-                return (verifier.count, verifier.lastSeq, "\(file): cannot be read")
+                return (verifier.count, verifier.lastSeq, "\(file): cannot be read: \(cause(access(file, R_OK) == 0 ? EIO : errno))")
             }
             let before = verifier.count
             do {
@@ -56,7 +89,7 @@ public enum QueueReader {
     public static func tail(
         _ path: String, fromSeq: Int64?, lastCount: Int = 10, follow: Bool, pollInterval: Double = 0.25,
         shouldStop: () -> Bool = { false }, emit: (String, JSONObject?) -> Void
-    ) {
+    ) throws(Failure) {
         var printed: Int64 = 0
         func wanted(_ o: JSONObject?) -> Bool {
             guard let seq = o?["seq"]?.integerValue else { return true }
@@ -64,8 +97,10 @@ public enum QueueReader {
         }
         // History: rotated files and the current one.
         var backlog: [(String, JSONObject?)] = []
-        for file in files(path) {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
+        for file in try files(path) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw Failure(description: "\(file): cannot be read: \(cause(errno))")
+            }
             for line in data.split(separator: 0x0A) {
                 let text = String(decoding: line, as: UTF8.self)
                 let o = (try? JSONParser.parse(Array(line)))?.objectValue

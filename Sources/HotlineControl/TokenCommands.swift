@@ -34,23 +34,44 @@ public enum TokenCommands {
         if !found { throw Failure("gateway \(gateway) has no token in \(configuration.tokensPath)") }
     }
 
-    /// Rewrites the file atomically (temporary file, fsync, rename), keeping its mode (0600 if new).
+    /// Rewrites the file atomically (temporary file, fsync, rename). The file keeps its owner
+    /// and group and gets mode 0640 at most (never writable by its group, nothing for others),
+    /// so that the service user can read it through its group and only root can change it.
+    /// A new file is 0640, group `hotline` when that group exists.
     static func edit(_ path: String, _ change: (String) -> String) throws {
-        let old = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        var st = stat()
+        let exists = stat(path, &st) == 0
+        var old = ""
+        if exists {
+            do {
+                old = try ProtectedFile.read(path, what: "gateway token file", allowGroupWritable: true)
+            } catch {
+                throw Failure(error.message)
+            }
+        }
         let new = change(old)
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let mode = (attributes?[.posixPermissions] as? Int) ?? 0o600
+        let mode: mode_t = exists ? (st.st_mode & 0o640) | 0o600 : 0o640
+        let group: gid_t = exists ? st.st_gid : (getgrnam("hotline")?.pointee.gr_gid ?? getegid())
+        let owner: uid_t = exists ? st.st_uid : geteuid()
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        fchmod(fd, mode_t(mode))
+        // Owner and group first, then the mode (a chown may clear mode bits).
+        if fchown(fd, owner, group) != 0, geteuid() == 0 {
+            let e = errno
+            close(fd)
+            unlink(temporary)
+            throw Failure("cannot set the owner of \(temporary): \(String(cString: strerror(e)))")
+        }
+        fchmod(fd, mode)
         let bytes = Array(new.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)
         guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+            let e = errno
             unlink(temporary)
-            throw Failure("cannot write \(path): \(String(cString: strerror(errno)))")
+            throw Failure("cannot write \(path): \(String(cString: strerror(e)))")
         }
     }
 }

@@ -8,7 +8,8 @@ extension IncidentStore {
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT id, state, level, severity, commune, district, attend_due, shelter, assigned_json, review
+                        SELECT id, state, level, severity, commune, district, attend_due, shelter, assigned, assigned_json,
+                            backups_json, review, reported_at
                         FROM incident WHERE id = ?
                         """), arguments: [number])
         else {
@@ -33,6 +34,9 @@ extension IncidentStore {
         }
         let id = IncidentID.text(number)
         let windows = job.deadlines[severity]
+        if let refusal = try Self.refusal(of: job.action, row, commune: commune, directory: job.directory) {
+            return .failure(refusal)
+        }
         switch job.action {
         case let .ack(responder, at):
             var attendDue = (row["attend_due"] as Int64?).map { Timestamp(seconds: $0) }
@@ -115,6 +119,39 @@ extension IncidentStore {
             try Self.addHistory(db, number, at, "reassigned", detail(["responder": .string(r.id)]))
             return .success(["incident": .string(id), "state": .string(state.rawValue), "assigned": assigned])
         }
+    }
+
+    /// The rules an action must keep against the incident itself (PROTOCOL.md): a responder
+    /// named by ACK or ATTEND is the assignee, a backup, or a prevention group or trusted address
+    /// of the incident's commune; a time given by ACK, ATTEND or CLOSE is not before the report.
+    static func refusal(of action: CaseAction, _ row: Row, commune: String, directory: Directory) throws -> HLPError? {
+        let reportedAt = Timestamp(seconds: row["reported_at"])
+        switch action {
+        case let .ack(responder?, _), let .attend(responder?, _):
+            let assignee: String? = row["assigned"]
+            var allowed = responder == assignee
+            if !allowed, case let .array(backups) = try JSONParser.parse(row["backups_json"] as String) {
+                allowed = backups.contains { $0.objectValue?["id"]?.stringValue == responder }
+            }
+            if !allowed, let r = directory.responder(id: responder) {
+                allowed = r.kind.isAssignable && r.communeCode == commune
+            }
+            if !allowed {
+                return .invalid(
+                    field: "responder",
+                    "must be the incident's assignee, one of its backups, or a prevention group or trusted address of commune \(commune)"
+                )
+            }
+        default: break
+        }
+        switch action {
+        case .ack, .attend, .close:
+            if action.at < reportedAt {
+                return .invalid(field: "at", "is before the incident was reported (\(reportedAt.rfc3339))")
+            }
+        case .retract, .reassign: break
+        }
+        return nil
     }
 
     private func responderDetail(_ responder: String?) -> JSONObject {

@@ -84,6 +84,6 @@ extension IncidentStore {
 
     /// STATUS for a province operator: everything, personal data included.
     public func operatorView(incident id: String) -> Result<JSONObject, HLPError> {
-        view(incident: id) { _ in true }
+        view(incident: id, readableBy: nil)
     }
 }

@@ -3,14 +3,16 @@ import HotlineCore
 
 extension IncidentStore {
     /// The incident as STATUS shows it to `gateway`: the receipt's fields with the current
-    /// assignee and due times, plus state, level, review and history. Caller and summary only
-    /// for the gateway's own commune.
+    /// assignee and due times, plus state, level, review and history. Need to know: only the
+    /// incident's own commune may read it; any other gateway gets `forbidden`, and learns
+    /// nothing but that the id exists (as for every other verb).
     public func status(incident id: String, gateway: Hotline) -> Result<JSONObject, HLPError> {
-        view(incident: id) { $0 == gateway.communeCode }
+        view(incident: id, readableBy: gateway.communeCode)
     }
 
-    /// The incident with its history; personal data when `showsPersonalData(commune)`.
-    func view(incident id: String, showsPersonalData: (String) -> Bool) -> Result<JSONObject, HLPError> {
+    /// The incident with its history, personal data included. `readableBy`: the only commune
+    /// allowed to read it (`nil`: an operator, who may read every commune's).
+    func view(incident id: String, readableBy commune: String?) -> Result<JSONObject, HLPError> {
         guard let number = IncidentID.number(id) else {
             return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
         }
@@ -18,16 +20,20 @@ extension IncidentStore {
             return try pool.read { db -> Result<JSONObject, HLPError> in
                 guard let row = try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE id = ?", arguments: [number])
                 else { return .failure(HLPError(.notFound, "no incident \(id)")) }
+                let owner: String = row["commune"]
+                if let commune, owner != commune {
+                    return .failure(HLPError(.forbidden, "incident \(id) belongs to another commune"))
+                }
                 let history = try Row.fetchAll(
                     db, sql: "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY rowid", arguments: [number])
-                return .success(try Self.statusObject(row, history, ownCommune: showsPersonalData(row["commune"])))
+                return .success(try Self.statusObject(row, history))
             }
         } catch {
             return .failure(HLPError(.unavailable, "cannot read the store now; retry later"))
         }
     }
 
-    static func statusObject(_ row: Row, _ history: [Row], ownCommune: Bool) throws -> JSONObject {
+    static func statusObject(_ row: Row, _ history: [Row]) throws -> JSONObject {
         func json(_ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
         func time(_ column: String) -> JSONValue {
             (row[column] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null
@@ -53,12 +59,10 @@ extension IncidentStore {
         }
         o["offender_measures"] = codes("offender_measures")
         o["victim_support"] = codes("victim_support")
-        if ownCommune {
-            o["caller"] = JSONValue(row["caller"] as String?)
-            o["summary"] = JSONValue(row["summary"] as String?)
-            o["close_note"] = JSONValue(row["close_note"] as String?)
-            o["retract_reason"] = JSONValue(row["retract_reason"] as String?)
-        }
+        o["caller"] = JSONValue(row["caller"] as String?)
+        o["summary"] = JSONValue(row["summary"] as String?)
+        o["close_note"] = JSONValue(row["close_note"] as String?)
+        o["retract_reason"] = JSONValue(row["retract_reason"] as String?)
         var events: [JSONValue] = []
         for h in history {
             var e: JSONObject = ["at": .string(Timestamp(seconds: h["at"]).rfc3339), "event": .string(h["event"])]

@@ -215,9 +215,14 @@ struct Tail: ParsableCommand {
 
     func run() throws {
         let path = try options.load().queueFile
-        QueueReader.tail(path, fromSeq: fromSeq, follow: follow) { line, record in
-            if options.json || record == nil { print(line) } else { print(QueueReader.describe(record!)) }
-            fflush(nil)
+        do {
+            try QueueReader.tail(path, fromSeq: fromSeq, follow: follow) { line, record in
+                if options.json || record == nil { print(line) } else { print(QueueReader.describe(record!)) }
+                fflush(nil)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("hotlinectl: \(error.description)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }
@@ -231,7 +236,13 @@ struct VerifyQueue: ParsableCommand {
     @Argument(help: "Queue files, oldest first.") var files: [String] = []
 
     func run() throws {
-        let list = files.isEmpty ? QueueReader.files(try options.load().queueFile) : files
+        let list: [String]
+        do {
+            list = files.isEmpty ? try QueueReader.files(try options.load().queueFile) : files
+        } catch let error as QueueReader.Failure {
+            FileHandle.standardError.write(Data("hotlinectl: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
         let result = QueueReader.verify(list)
         if options.json {
             var o: JSONObject = ["files": .array(list.map { .string($0) }), "records": JSONValue(result.count), "ok": .bool(result.problem == nil)]

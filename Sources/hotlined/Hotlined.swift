@@ -21,7 +21,7 @@ struct Hotlined: AsyncParsableCommand {
     func run() async throws {
         umask(0o077)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = SafeLogHandler(label: label)
             handler.logLevel = logLevel
             return handler
         }

@@ -74,6 +74,7 @@ public enum CaseActionValidator {
             guard let s = v.stringValue, s.count <= 2000 else {
                 throw .invalid(field: "note", "must be a string of at most 2000 characters")
             }
+            try ReportValidator.storableText(s, "note")
             note = s
         }
         var at = now
@@ -87,6 +88,7 @@ public enum CaseActionValidator {
         guard let s = v.stringValue, !s.isEmpty, s.count <= 2000 else {
             throw .invalid(field: "reason", "must be a non-empty string of at most 2000 characters")
         }
+        try ReportValidator.storableText(s, "reason")
         return .retract(reason: s, at: now)
     }
 
@@ -102,6 +104,9 @@ public enum CaseActionValidator {
         }
         guard t.seconds <= now.seconds + HLPDefaults.maxFutureSkewSeconds else {
             throw .invalid(field: field, "is more than 5 minutes in the future")
+        }
+        guard t.seconds >= HLPDefaults.earliestTimeSeconds else {
+            throw .invalid(field: field, "is before 2000-01-01T00:00:00Z")
         }
         return t
     }

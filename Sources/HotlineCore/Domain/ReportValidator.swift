@@ -93,6 +93,9 @@ public enum ReportValidator {
             guard t.seconds <= now.seconds + HLPDefaults.maxFutureSkewSeconds else {
                 throw .invalid(field: "reported_at", "is more than 5 minutes in the future")
             }
+            guard t.seconds >= HLPDefaults.earliestTimeSeconds else {
+                throw .invalid(field: "reported_at", "is before 2000-01-01T00:00:00Z")
+            }
             reportedAt = t
         }
         let severity = SeverityRules.inForce(requested: requested, weapon: weapon, injured: injured, children: children)
@@ -126,6 +129,15 @@ public enum ReportValidator {
         guard let s = value.stringValue, s.count <= max else {
             throw .invalid(field: field, "must be a string of at most \(max) characters")
         }
+        try storableText(s, field)
         return s
+    }
+
+    /// Text is stored exactly as sent, so it may not hold what cannot be: a control character
+    /// other than TAB, LF and CR (U+0000–U+001F, U+007F) is refused (PROTOCOL.md).
+    public static func storableText(_ s: String, _ field: String) throws(HLPError) {
+        for b in s.utf8 where (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F {
+            throw .invalid(field: field, "must not contain control characters other than TAB, LF and CR")
+        }
     }
 }

@@ -161,6 +161,14 @@ public struct JSONParser {
         guard index - start <= 64 else { throw .syntax("number too long at byte \(start)") }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw .syntax("number out of range at byte \(start)") }
+        // Underflow: a literal with a non-zero digit that becomes 0 (1e-400) is as out of range
+        // as one that becomes infinite (1e400); taking it as 0 would change what was sent.
+        if value == 0 {
+            let mantissa = bytes[start..<index].prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }
+            if mantissa.contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) {
+                throw .syntax("number out of range at byte \(start)")
+            }
+        }
         return value
     }
 

@@ -122,7 +122,7 @@ public enum CommandParser {
     public static func printable(_ s: some Collection<UInt8>) -> String {
         var out = ""
         for scalar in String(decoding: s.prefix(40), as: UTF8.self).unicodeScalars {
-            out.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\"" ? "?" : scalar)
+            out.unicodeScalars.append(SafeText.isUnsafe(scalar) || scalar == "\"" ? "?" : scalar)
         }
         return s.count > 40 ? out + "…" : out
     }

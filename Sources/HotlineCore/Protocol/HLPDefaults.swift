@@ -10,6 +10,10 @@ public enum HLPDefaults {
     public static let authFailureDelayMilliseconds: Int64 = 1_000
     /// How far in the future `reported_at` may be.
     public static let maxFutureSkewSeconds: Int64 = 300
+    /// The earliest time a request may carry (`reported_at`, and through it every `at`):
+    /// 2000-01-01T00:00:00Z. With the future limit, every time the server writes has a
+    /// four-digit year.
+    public static let earliestTimeSeconds: Int64 = 946_684_800
     /// A point farther than this from every known place is outside the service area.
     public static let serviceAreaMeters = 10_000.0
     /// Requests accepted on one connection while earlier replies are still pending; beyond

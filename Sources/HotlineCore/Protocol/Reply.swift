@@ -5,7 +5,8 @@ public enum Reply: Sendable, Equatable {
 
     public static func error(_ code: ErrorCode, _ text: String) -> Reply { .err(HLPError(code, text)) }
 
-    /// The line without its LF. Error text is kept to one line of printable characters.
+    /// The line without its LF. Error text is kept to one line of printable characters: every
+    /// control (C0, DEL, C1) and bidirectional override becomes a space.
     public var line: String {
         switch self {
         case let .ok(object):
@@ -13,7 +14,7 @@ public enum Reply: Sendable, Equatable {
         case let .err(e):
             var text = ""
             for scalar in e.text.unicodeScalars {
-                text.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? " " : scalar)
+                text.unicodeScalars.append(SafeText.isUnsafe(scalar) ? " " : scalar)
             }
             return "ERR \(e.code.rawValue) \(text)"
         }

@@ -56,9 +56,11 @@ public struct AnnualReport: Sendable, Equatable {
 
     /// The year's bounds in Vietnam's local time, as UTC seconds: [start, end).
     public static func bounds(year: Int) -> (Timestamp, Timestamp) {
-        let start = Timestamp(rfc3339: String(format4(year)) + "-01-01T00:00:00+07:00")!
-        let end = Timestamp(rfc3339: String(format4(year + 1)) + "-01-01T00:00:00+07:00")!
-        return (start, end)
+        // Computed, not parsed: no year can make it fail (year 9999 ends in year 10000).
+        func newYear(_ y: Int) -> Timestamp {
+            Timestamp(seconds: Timestamp.days(fromCivil: Int64(y), 1, 1) * 86_400 - 7 * 3600)
+        }
+        return (newYear(year), newYear(year + 1))
     }
 
     static func format4(_ n: Int) -> String {

@@ -70,8 +70,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         guard i == b.count else { return nil }
         let days = Self.days(fromCivil: year, month, day)
-        seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        let utc = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        // In UTC the year must still have four digits (0000-01-01T00:00:00+23:59 is in year -1).
+        guard (Self.minimumSeconds...Self.maximumSeconds).contains(utc) else { return nil }
+        seconds = utc
     }
+
+    /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times RFC 3339 can write.
+    public static let minimumSeconds: Int64 = days(fromCivil: 0, 1, 1) * 86_400
+    public static let maximumSeconds: Int64 = days(fromCivil: 9999, 12, 31) * 86_400 + 86_399
 
     static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
@@ -119,12 +126,18 @@ public enum DurationText {
         let digits = text.dropLast()
         guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.count <= 9, let n = Int64(digits), n > 0
         else { return nil }
+        let seconds: Int64
         switch unit {
-        case "s": return n
-        case "m": return n * 60
-        case "h": return n * 3600
-        case "d": return n * 86_400
+        case "s": seconds = n
+        case "m": seconds = n * 60
+        case "h": seconds = n * 3600
+        case "d": seconds = n * 86_400
         default: return nil
         }
+        return seconds <= maximumSeconds ? seconds : nil
     }
+
+    /// The longest duration accepted: ten years (3650d). Longer ones are refused, so that no
+    /// deadline can run past the four-digit years a time is written with.
+    public static let maximumSeconds: Int64 = 3650 * 86_400
 }

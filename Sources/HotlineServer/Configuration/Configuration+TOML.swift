@@ -6,12 +6,7 @@ extension Configuration {
     /// Reads and checks a configuration file. Unknown sections and keys are errors, so that a
     /// typo never silently leaves a default in force.
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError("\(path): cannot be read (missing or not readable)")
-        }
-        guard let text = String(validating: Array(data), as: UTF8.self) else {
-            throw ConfigurationError("\(path): not valid UTF-8")
-        }
+        let text = try ProtectedFile.read(path, what: "configuration")
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         let base = (absolute as NSString).deletingLastPathComponent
         var config = try parse(text, baseDirectory: base, name: path)
@@ -132,7 +127,11 @@ extension Configuration {
         }
         if let t = try section(
             "limits",
-            ["max_connections", "max_connections_per_peer", "auth_timeout", "idle_timeout", "line_timeout", "rate", "burst"])
+            [
+                "max_connections", "max_connections_per_peer", "max_unauthenticated", "max_unauthenticated_per_peer",
+                "auth_timeout", "idle_timeout", "line_timeout", "rate", "burst", "pre_auth_rate", "pre_auth_burst",
+                "control_connections", "control_timeout", "metrics_connections", "metrics_timeout",
+            ])
         {
             func count(_ key: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
                 guard let v = t[key] else { return nil }
@@ -162,6 +161,14 @@ extension Configuration {
             if let d = try duration("line_timeout") { c.limits.lineTimeout = d }
             if let n = try number("rate") { c.limits.rate = n }
             if let n = try number("burst") { c.limits.burst = max(1, n) }
+            if let n = try count("max_unauthenticated", 1...1_000_000) { c.limits.maxUnauthenticated = n }
+            if let n = try count("max_unauthenticated_per_peer", 1...1_000_000) { c.limits.maxUnauthenticatedPerPeer = n }
+            if let n = try number("pre_auth_rate") { c.limits.preAuthRate = n }
+            if let n = try number("pre_auth_burst") { c.limits.preAuthBurst = max(1, n) }
+            if let n = try count("control_connections", 1...1024) { c.limits.controlConnections = n }
+            if let d = try duration("control_timeout") { c.limits.controlTimeout = d }
+            if let n = try count("metrics_connections", 1...1024) { c.limits.metricsConnections = n }
+            if let d = try duration("metrics_timeout") { c.limits.metricsTimeout = d }
         }
         if let t = try section("tls", ["listen", "certificate", "key", "client_ca"]) {
             guard let cert = try string(t, "tls", "certificate"), let key = try string(t, "tls", "key") else {

@@ -78,9 +78,17 @@ public struct Configuration: Sendable, Equatable {
     public init() {}
 
     /// Whether the listen host is a loopback address.
-    public var listensOnLoopbackOnly: Bool {
-        let h = server.host.lowercased()
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    public var listensOnLoopbackOnly: Bool { Self.isLoopback(server.host) }
+
+    /// The configured listen hosts that are not loopback: the plain listener and the TLS one.
+    public var exposedHosts: [String] {
+        ([server.host] + (tls.map { [$0.host] } ?? [])).filter { !Self.isLoopback($0) }
+    }
+
+    /// Whether a host names the loopback interface (127.0.0.0/8, ::1, localhost).
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.") || h.hasPrefix("::ffff:127.")
     }
 }
 

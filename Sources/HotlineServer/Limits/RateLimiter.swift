@@ -20,6 +20,11 @@ public final class RateLimiter: Sendable {
     /// Takes a token for `key` if one is left.
     public func allow(_ key: String, now: NIODeadline = .now()) -> Bool {
         buckets.withLockedValue { buckets in
+            // Bounded memory with many keys (peer addresses): forget buckets that are full again.
+            if buckets.count >= 65_536 {
+                let rate = self.rate, burst = self.burst
+                buckets = buckets.filter { Double((now - $0.value.updated).nanoseconds) / 1e9 * rate + $0.value.tokens < burst }
+            }
             var b = buckets[key] ?? Bucket(tokens: burst, updated: now)
             let elapsed = Double((now - b.updated).nanoseconds) / 1e9
             b.tokens = min(burst, b.tokens + max(0, elapsed) * rate)

@@ -49,11 +49,17 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Mutual TLS: AUTH must name a gateway that the client certificate names.
     private let requireClientCertificate: Bool
+    /// The peer's address: the key of the budget for requests before AUTH.
+    private let peer: String
+    /// Called once, when the connection authenticates.
+    private let onAuthenticated: () -> Void
 
     init(
         state: ServerState, threadPool: NIOThreadPool, flags: ConnectionFlags, requireClientCertificate: Bool = false,
-        logger: Logger
+        peer: String = "?", onAuthenticated: @escaping () -> Void = {}, logger: Logger
     ) {
+        self.peer = peer
+        self.onAuthenticated = onAuthenticated
         self.requireClientCertificate = requireClientCertificate
         self.state = state
         self.flags = flags
@@ -176,11 +182,17 @@ final class ConnectionHandler: ChannelInboundHandler {
             let wasAuthenticated = session.gateway != nil
             if let gateway = session.gateway, !Self.isBlank(bytes), !state.rateLimiter.allow(gateway.id) {
                 action = .reply(.error(.rateLimited, "too many requests from \(gateway.id); retry later"))
+            } else if session.gateway == nil, !Self.isBlank(bytes), !state.preAuthLimiter.allow(peer) {
+                // Work before AUTH is budgeted per address: beyond it the connection is closed,
+                // so that clients without a token cannot take the daemon's CPU.
+                logger.notice("closing connection: too many requests before AUTH from this address")
+                action = .replyAndClose(.error(.rateLimited, "too many requests before AUTH from \(peer); retry later"))
             } else {
                 action = session.receive(line: bytes, environment: env)
             }
             if !wasAuthenticated, let gateway = session.gateway {
                 flags.authenticated = true
+                onAuthenticated()
                 tokenHash = snapshot.tokens.hashes[gateway.id]
                 logger[metadataKey: "gateway"] = "\(gateway.id)"
                 logger.info("gateway authenticated")

@@ -20,10 +20,54 @@ public final class IntakeServer: Service, Sendable {
     private let logger: Logger
     private let connections = NIOLockedValueBox(Registry())
 
-    /// Open connections, and how many each peer address has.
+    /// Open connections, how many each peer address has, and which are not authenticated yet
+    /// (in the order they came, so that the oldest can make room).
     private struct Registry {
         var entries: [ObjectIdentifier: ConnectionEntry] = [:]
         var perPeer: [String: Int] = [:]
+        var unauthenticated: [ObjectIdentifier] = []
+        var unauthenticatedPerPeer: [String: Int] = [:]
+
+        /// Admits a new connection, or says why not. Checked and registered under one lock, so
+        /// that two event loops cannot both take the last place. `evict` is set to an
+        /// unauthenticated connection to close when the unauthenticated share is full.
+        mutating func admit(_ entry: ConnectionEntry, id: ObjectIdentifier, limits: Limits)
+            -> (refusal: String?, evict: ConnectionEntry?)
+        {
+            let peer = entry.peer
+            if entries.count >= limits.maxConnections { return ("too many connections", nil) }
+            if perPeer[peer, default: 0] >= limits.maxConnectionsPerPeer {
+                return ("too many connections from \(peer)", nil)
+            }
+            if unauthenticatedPerPeer[peer, default: 0] >= limits.maxUnauthenticatedPerPeer {
+                return ("too many connections from \(peer) waiting for AUTH", nil)
+            }
+            var evict: ConnectionEntry?
+            if unauthenticated.count >= limits.maxUnauthenticated, let oldest = unauthenticated.first {
+                evict = entries[oldest]
+                authenticated(oldest)
+            }
+            entries[id] = entry
+            perPeer[peer, default: 0] += 1
+            unauthenticated.append(id)
+            unauthenticatedPerPeer[peer, default: 0] += 1
+            return (nil, evict)
+        }
+
+        /// The connection authenticated (or is being closed): it no longer counts as waiting.
+        mutating func authenticated(_ id: ObjectIdentifier) {
+            guard let i = unauthenticated.firstIndex(of: id), let peer = entries[id]?.peer else { return }
+            unauthenticated.remove(at: i)
+            unauthenticatedPerPeer[peer, default: 1] -= 1
+            if unauthenticatedPerPeer[peer] == 0 { unauthenticatedPerPeer[peer] = nil }
+        }
+
+        mutating func remove(_ id: ObjectIdentifier) {
+            authenticated(id)
+            guard let entry = entries.removeValue(forKey: id) else { return }
+            perPeer[entry.peer, default: 1] -= 1
+            if perPeer[entry.peer] == 0 { perPeer[entry.peer] = nil }
+        }
     }
     private let bound: EventLoopPromise<Int>
     private let tlsBound: EventLoopPromise<Int>
@@ -106,7 +150,17 @@ public final class IntakeServer: Service, Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .serverChannelInitializer { channel in
+                // A connection that cannot be set up (a socket option refused, a handler that
+                // fails) is closed by NIO and its error sent here: say so, never close silently.
+                // NIO adds its accept handler after this initializer; the logger must follow it,
+                // so it is added in the next turn of the loop (before the socket can accept).
+                channel.eventLoop.execute {
+                    try? channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger), position: .last)
+                }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
             .childChannelInitializer { channel in
@@ -115,13 +169,17 @@ public final class IntakeServer: Service, Sendable {
                     var connectionLogger = logger
                     connectionLogger[metadataKey: "peer"] = "\(peer)"
                     let id = ObjectIdentifier(channel)
+                    let flags = ConnectionFlags()
+                    let handler = ConnectionHandler(
+                        state: state, threadPool: threadPool, flags: flags,
+                        requireClientCertificate: tls?.requireClientCertificate ?? false, peer: peer,
+                        onAuthenticated: { connections.withLockedValue { $0.authenticated(id) } },
+                        logger: connectionLogger)
+                    let entry = ConnectionEntry(
+                        channel: channel, peer: peer, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     // Admission: a connection over a limit gets one line and is closed.
-                    let refusal: String? = connections.withLockedValue { open in
-                        if open.entries.count >= state.limits.maxConnections { return "too many connections" }
-                        if open.perPeer[peer, default: 0] >= state.limits.maxConnectionsPerPeer {
-                            return "too many connections from \(peer)"
-                        }
-                        return nil
+                    let (refusal, evict) = connections.withLockedValue {
+                        $0.admit(entry, id: id, limits: state.limits)
                     }
                     if let refusal {
                         state.metrics.connectionsRefused.increment()
@@ -131,11 +189,16 @@ public final class IntakeServer: Service, Sendable {
                         channel.writeAndFlush(line).whenComplete { _ in channel.close(promise: nil) }
                         return
                     }
+                    if let evict {
+                        connectionLogger.notice(
+                            "closing the oldest connection waiting for AUTH to make room",
+                            metadata: ["evicted.peer": "\(evict.peer)"])
+                        evict.channel.close(promise: nil)
+                    }
+                    channel.closeFuture.whenComplete { _ in
+                        connections.withLockedValue { $0.remove(id) }
+                    }
                     state.metrics.connectionsAccepted.increment()
-                    let flags = ConnectionFlags()
-                    let handler = ConnectionHandler(
-                        state: state, threadPool: threadPool, flags: flags,
-                        requireClientCertificate: tls?.requireClientCertificate ?? false, logger: connectionLogger)
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
                     }
@@ -146,19 +209,6 @@ public final class IntakeServer: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFramer(maxLineBytes: state.maxLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    let entry = ConnectionEntry(
-                        channel: channel, peer: peer, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
-                    connections.withLockedValue {
-                        $0.entries[id] = entry
-                        $0.perPeer[peer, default: 0] += 1
-                    }
-                    channel.closeFuture.whenComplete { _ in
-                        connections.withLockedValue {
-                            guard $0.entries.removeValue(forKey: id) != nil else { return }
-                            $0.perPeer[peer, default: 1] -= 1
-                            if $0.perPeer[peer] == 0 { $0.perPeer[peer] = nil }
-                        }
-                    }
                 }
             }
     }
@@ -234,5 +284,19 @@ public final class IntakeServer: Service, Sendable {
         }
         try? await closed.get()
         timeout.cancel()
+    }
+}
+
+/// On a listening channel: logs each connection that NIO could not set up (and closed).
+private final class AcceptErrorLogger: ChannelInboundHandler, Sendable {
+    typealias InboundIn = any Channel
+    private let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.error(
+            "a connection could not be set up and was closed", metadata: ["error": "\(error)"])
+        context.fireErrorCaught(error)
     }
 }

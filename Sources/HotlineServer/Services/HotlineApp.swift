@@ -16,21 +16,24 @@ public final class HotlineApp: Sendable {
     public let control: ControlServer
     public let metricsServer: MetricsServer?
     let logger: Logger
+    /// Addresses of the listening sockets systemd passed (socket activation).
+    let inheritedHosts: [String]
 
     /// Everything a configuration refers to, loaded and checked, without opening the store or
     /// binding: what `--check-config` runs.
-    public static func loadSnapshot(_ config: Configuration, logger: Logger?) throws -> ServerState.Snapshot {
+    ///
+    /// `inheritedHosts`: the addresses of listening sockets passed by systemd, which count as
+    /// listeners like the configured ones.
+    public static func loadSnapshot(_ config: Configuration, logger: Logger?, inheritedHosts: [String] = []) throws
+        -> ServerState.Snapshot
+    {
         let directory: Directory
         do {
             directory = try DirectoryLoader.load(folder: config.directoryPath)
         } catch {
             throw ConfigurationError("directory: \(error)")
         }
-        guard let tokenData = FileManager.default.contents(atPath: config.tokensPath),
-            let tokenText = String(validating: Array(tokenData), as: UTF8.self)
-        else {
-            throw ConfigurationError("\(config.tokensPath): cannot be read as UTF-8 text (gateways.tokens)")
-        }
+        let tokenText = try ProtectedFile.read(config.tokensPath, what: "gateway token file")
         let tokens: GatewayTokens
         do {
             tokens = try GatewayTokens.parse(tokenText, knownGateways: Set(directory.hotlines.keys))
@@ -39,9 +42,11 @@ public final class HotlineApp: Sendable {
         }
         let demo = tokens.gatewaysWithDemoTokens
         if !demo.isEmpty {
-            if !config.listensOnLoopbackOnly {
+            // Every listener counts: the plain one, the TLS one, and any socket systemd passed.
+            let exposed = config.exposedHosts + inheritedHosts.filter { $0 != "unix" && !Configuration.isLoopback($0) }
+            if let host = exposed.first {
                 throw ConfigurationError(
-                    "refusing to listen on \(config.server.host): \(demo.count) gateway(s) still use the published demo token (demo-<gateway-id>); issue real tokens or listen on loopback"
+                    "refusing to listen on \(host): \(demo.count) gateway(s) still use the published demo token (demo-<gateway-id>); issue real tokens or listen on loopback only"
                 )
             }
             logger?.warning(
@@ -57,7 +62,9 @@ public final class HotlineApp: Sendable {
     ) throws {
         self.configuration = configuration
         self.logger = logger
-        let snapshot = try Self.loadSnapshot(configuration, logger: logger)
+        let inherited = SocketActivation.inheritedSockets()
+        inheritedHosts = inherited.map { SocketActivation.boundHost(fd: $0.fd) ?? "unknown" }
+        let snapshot = try Self.loadSnapshot(configuration, logger: logger, inheritedHosts: inheritedHosts)
         try Self.makePrivateDirectory(configuration.storage.dataDir)
         try Self.makePrivateDirectory((configuration.queueFile as NSString).deletingLastPathComponent)
         let store: IncidentStore
@@ -82,7 +89,6 @@ public final class HotlineApp: Sendable {
                 "listening off loopback without TLS: reports cross the network unencrypted; configure [tls]",
                 metadata: ["listen.host": "\(configuration.server.host)"])
         }
-        let inherited = SocketActivation.inheritedSockets()
         server = IntakeServer(
             state: state, host: configuration.server.host, port: configuration.server.port, tls: tlsListener,
             inherited: inherited, logger: logger)
@@ -175,10 +181,11 @@ public final class HotlineApp: Sendable {
         guard let path = configuration.sourcePath else { return false }
         do {
             let fresh = try Configuration.load(path: path)
-            let snapshot = try Self.loadSnapshot(fresh, logger: logger)
-            if !snapshot.tokens.gatewaysWithDemoTokens.isEmpty, !configuration.listensOnLoopbackOnly {
-                throw ConfigurationError("demo tokens while listening on \(configuration.server.host)")
-            }
+            // The listeners in force are the running ones, not the file's.
+            var running = fresh
+            running.server.host = configuration.server.host
+            running.tls = configuration.tls
+            let snapshot = try Self.loadSnapshot(running, logger: logger, inheritedHosts: inheritedHosts)
             state.snapshot = snapshot
             server.closeRevoked(snapshot.tokens)
             logger.notice(

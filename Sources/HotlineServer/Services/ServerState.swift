@@ -19,6 +19,8 @@ public final class ServerState: Sendable {
     public let clock: @Sendable () -> Timestamp
     public let limits: Limits
     public let rateLimiter: RateLimiter
+    /// Requests before AUTH, per peer address.
+    public let preAuthLimiter: RateLimiter
     public let metrics = HotlineMetrics()
     private let current: NIOLockedValueBox<Snapshot>
 
@@ -28,6 +30,7 @@ public final class ServerState: Sendable {
     ) {
         self.limits = limits
         self.rateLimiter = RateLimiter(rate: limits.rate, burst: limits.burst)
+        self.preAuthLimiter = RateLimiter(rate: limits.preAuthRate, burst: limits.preAuthBurst)
         self.serverName = serverName
         self.maxLineBytes = maxLineBytes
         self.store = store

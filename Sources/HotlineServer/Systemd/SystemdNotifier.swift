@@ -71,4 +71,29 @@ public enum SocketActivation {
             return (fd, Int(i) < names.count ? names[Int(i)] : "unknown")
         }
     }
+
+    /// The address an inherited socket is bound to ("127.0.0.1", "0.0.0.0", "::", or "unix"
+    /// for a Unix socket), or nil if it cannot be read.
+    public static func boundHost(fd: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard rc == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            var a = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr } }
+            guard inet_ntop(AF_INET, &a, &text, socklen_t(text.count)) != nil else { return nil }
+        case AF_INET6:
+            var a = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr } }
+            guard inet_ntop(AF_INET6, &a, &text, socklen_t(text.count)) != nil else { return nil }
+        case AF_UNIX:
+            return "unix"
+        default:
+            return nil
+        }
+        return String(cString: text)
+    }
 }
