@@ -37,8 +37,14 @@ public enum QueueReader {
     static func exists(_ path: String) throws(Failure) -> Bool {
         var st = stat()
         if stat(path, &st) == 0 { return true }
-        if errno == ENOENT { return false }
-        throw Failure(description: "\(path): \(cause(errno))")
+        let code = errno
+        if code == ENOENT { return false }
+        // Name the folder that cannot be searched rather than a file that may not exist.
+        let folder = (path as NSString).deletingLastPathComponent
+        if code == EACCES, access(folder, X_OK) != 0 {
+            throw Failure(description: "\(folder) (the queue's folder): \(cause(code))")
+        }
+        throw Failure(description: "\(path): \(cause(code))")
     }
 
     static func cause(_ code: Int32) -> String {

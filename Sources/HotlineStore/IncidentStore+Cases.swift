@@ -83,6 +83,8 @@ extension IncidentStore {
             if let shelter: String = row["shelter"] {
                 context.heldPlaces[shelter, default: 1] -= 1
                 if context.heldPlaces[shelter] == 0 { context.heldPlaces[shelter] = nil }
+                context.heldByCommune[commune, default: 1] -= 1
+                if context.heldByCommune[commune] == 0 { context.heldByCommune[commune] = nil }
             }
             try Self.addHistory(
                 db, number, at, "closed",

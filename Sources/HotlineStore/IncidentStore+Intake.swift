@@ -32,8 +32,10 @@ extension IncidentStore {
             guard (row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
             return .success(try Self.decodeReceipt(row["receipt"], duplicate: true))
         }
+        // One commune may not take the province's shelter places: at its cap, no place is held.
+        let capped = r.wantsShelter && context.heldByCommune[r.commune, default: 0] >= job.shelterCap
         let triage = Triage.triage(
-            directory: job.directory, at: r.location, time: r.reportedAt, needsShelter: r.wantsShelter,
+            directory: job.directory, at: r.location, time: r.reportedAt, needsShelter: r.wantsShelter && !capped,
             heldPlaces: context.heldPlaces)
         let windows = job.deadlines[r.severity]
         let number = context.nextID
@@ -41,7 +43,10 @@ extension IncidentStore {
         let receipt = Receipt(
             incident: IncidentID.text(number), ref: r.ref, duplicate: false, severity: r.severity, triage: triage,
             ackDue: r.reportedAt.adding(seconds: windows.ack), attendDue: r.reportedAt.adding(seconds: windows.attend))
-        if let shelter = triage.shelter { context.heldPlaces[shelter.responder.id, default: 0] += 1 }
+        if let shelter = triage.shelter {
+            context.heldPlaces[shelter.responder.id, default: 0] += 1
+            context.heldByCommune[r.commune, default: 0] += 1
+        }
         let district = job.directory.communes[r.commune]?.districtCode ?? ""
         let assignedJSON = triage.assigned?.json ?? .null
         let statement = try db.cachedStatement(
@@ -75,6 +80,9 @@ extension IncidentStore {
         }
         if r.weapon || r.severity == .critical {
             try appendOutbox(db, facts, reason: .police, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
+        }
+        if capped {
+            try appendOutbox(db, facts, reason: .shelterCap, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
         }
         return .success(receipt.json)
     }

@@ -17,6 +17,8 @@ public final class IncidentStore: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
     private var heldPlaces: [String: Int] = [:]
+    /// Shelter places held per commune by open incidents (for the per-commune cap).
+    private var heldByCommune: [String: Int] = [:]
     private var nextID: Int64 = 1
     private var outboxObserver: (@Sendable () -> Void)?
     private var commitObserver: (@Sendable (_ jobs: Int, _ ok: Bool) -> Void)?
@@ -62,19 +64,21 @@ public final class IncidentStore: @unchecked Sendable {
         try pool.read { db in
             nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM incident") ?? 0) + 1
             heldPlaces = try Self.fetchHeldPlaces(db)
+            heldByCommune = try Self.fetchHeldPlaces(db, by: "commune")
         }
         let thread = Thread { [unowned self] in self.writerLoop() }
         thread.name = "hotline-writer"
         thread.start()
     }
 
-    static func fetchHeldPlaces(_ db: Database) throws -> [String: Int] {
+    /// Shelter places held by open incidents, per facility (`by: "shelter"`) or per commune.
+    static func fetchHeldPlaces(_ db: Database, by column: String = "shelter") throws -> [String: Int] {
         var out: [String: Int] = [:]
         for row in try Row.fetchAll(
             db,
-            sql: "SELECT shelter, count(*) AS n FROM incident WHERE state != 'closed' AND shelter IS NOT NULL GROUP BY shelter")
+            sql: "SELECT \(column) AS k, count(*) AS n FROM incident WHERE state != 'closed' AND shelter IS NOT NULL GROUP BY \(column)")
         {
-            out[row["shelter"]] = row["n"]
+            out[row["k"]] = row["n"]
         }
         return out
     }
@@ -159,12 +163,12 @@ public final class IncidentStore: @unchecked Sendable {
     }
 
     private func commit(_ batch: [WriterJob]) {
-        var context = BatchContext(heldPlaces: heldPlaces, nextID: nextID)
+        var context = BatchContext(heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID)
         var completions: [() -> Void] = []
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    context = BatchContext(heldPlaces: heldPlaces, nextID: nextID)
+                    context = BatchContext(heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID)
                     completions.removeAll(keepingCapacity: true)
                     for job in batch {
                         completions.append(try process(job, db, &context))
@@ -183,6 +187,7 @@ public final class IncidentStore: @unchecked Sendable {
             return
         }
         heldPlaces = context.heldPlaces
+        heldByCommune = context.heldByCommune
         nextID = context.nextID
         condition.lock()
         statsValue.commits += 1

@@ -8,18 +8,22 @@ public struct IntakeJob: Sendable {
     public var directory: Directory
     public var deadlines: DeadlineTable
     public var receivedAt: Timestamp
+    /// Shelter places one commune may hold at once; beyond, no place is held and the
+    /// province is alerted.
+    public var shelterCap: Int
     /// Called once, on the writer thread, after the commit (or its failure).
     public var completion: @Sendable (Result<JSONObject, HLPError>) -> Void
 
     public init(
         request: ReportRequest, gateway: Hotline, directory: Directory, deadlines: DeadlineTable,
-        receivedAt: Timestamp, completion: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void
+        receivedAt: Timestamp, shelterCap: Int = .max, completion: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void
     ) {
         self.request = request
         self.gateway = gateway
         self.directory = directory
         self.deadlines = deadlines
         self.receivedAt = receivedAt
+        self.shelterCap = shelterCap
         self.completion = completion
     }
 }

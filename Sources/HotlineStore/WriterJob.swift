@@ -74,6 +74,7 @@ enum WriterJob: Sendable {
 /// What one transaction has changed so far, applied to the store's memory only on commit.
 struct BatchContext {
     var heldPlaces: [String: Int]
+    var heldByCommune: [String: Int]
     var nextID: Int64
     /// Reports of this batch by "gateway\0ref": content hash and outcome.
     var reports: [String: (hash: String, result: Result<JSONObject, HLPError>)] = [:]

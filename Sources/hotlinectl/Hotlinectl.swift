@@ -57,7 +57,7 @@ struct Options: ParsableArguments {
         do {
             return try ControlClient.request(socket: load().controlSocket, request)
         } catch let error as ControlClient.Failure {
-            FileHandle.standardError.write(Data("hotlinectl: \(error.description)\n".utf8))
+            complain(error.description)
             throw ExitCode.failure
         }
     }
@@ -65,14 +65,22 @@ struct Options: ParsableArguments {
 
 func printJSON(_ o: JSONObject) { print(o.jsonText) }
 
+/// A value for human output: every control character (C0, C1, DEL) and bidirectional
+/// override escaped, so that text a gateway sent (caller, summary, notes, reasons) cannot drive
+/// the operator's terminal or forge a line. `--json` prints values exactly instead.
 func text(_ v: JSONValue?) -> String {
     switch v {
-    case let .string(s)?: s
+    case let .string(s)?: SafeText.escaped(s)
     case let .number(n)?: JSONValue.number(n).jsonText
     case let .bool(b)?: b ? "yes" : "no"
     case .null?, nil: "-"
-    case let v?: v.jsonText
+    case let v?: SafeText.escaped(v.jsonText)
     }
+}
+
+/// Writes `hotlinectl: <message>` to standard error, made safe for the terminal.
+func complain(_ message: String) {
+    FileHandle.standardError.write(Data("hotlinectl: \(SafeText.escaped(message))\n".utf8))
 }
 
 struct Status: ParsableCommand {
@@ -87,7 +95,7 @@ struct Status: ParsableCommand {
         print("\(text(s["server"])): up \(up / 3600) h \(up % 3600 / 60) min (since \(text(s["started_at"]))), escalation queue at seq \(text(s["queue_seq"]))")
         let connections = s["connections"]?.objectValue?.members ?? []
         let total = connections.reduce(0) { $0 + ($1.value.integerValue ?? 0) }
-        print("connections: \(total)" + (connections.isEmpty ? "" : " (" + connections.map { "\($0.key) \(text($0.value))" }.joined(separator: ", ") + ")"))
+        print("connections: \(total)" + (connections.isEmpty ? "" : " (" + connections.map { "\(SafeText.escaped($0.key)) \(text($0.value))" }.joined(separator: ", ") + ")"))
         let open = s["open"]?.objectValue, overdue = s["overdue"]?.objectValue
         let rows = Severity.allCases.reversed().map { [$0.rawValue, text(open?[$0.rawValue]), text(overdue?[$0.rawValue])] }
         print(Table.render(["SEVERITY", "OPEN", "OVERDUE"], rows), terminator: "")
@@ -128,15 +136,15 @@ struct Show: ParsableCommand {
         if options.json { return printJSON(o) }
         for (key, value) in o.members where key != "history" && key != "backups" {
             if case let .object(r) = value {
-                print("\(key): \(text(r["id"])) \(text(r["name"])) \(text(r["phone"]))")
+                print("\(SafeText.escaped(key)): \(text(r["id"])) \(text(r["name"])) \(text(r["phone"]))")
             } else {
-                print("\(key): \(text(value))")
+                print("\(SafeText.escaped(key)): \(text(value))")
             }
         }
         for b in o["backups"]?.arrayValue ?? [] { print("backup: \(text(b.objectValue?["id"])) \(text(b.objectValue?["name"]))") }
         print("history:")
         for h in (o["history"]?.arrayValue ?? []).compactMap(\.objectValue) {
-            let rest = h.members.filter { $0.key != "at" && $0.key != "event" }.map { "\($0.key)=\(text($0.value))" }
+            let rest = h.members.filter { $0.key != "at" && $0.key != "event" }.map { "\(SafeText.escaped($0.key))=\(text($0.value))" }
             print("  \(text(h["at"]))  \(text(h["event"]))  \(rest.joined(separator: " "))")
         }
     }
@@ -145,7 +153,7 @@ struct Show: ParsableCommand {
 /// Prints the answer of an operator action.
 func report(_ o: JSONObject, _ options: Options) {
     if options.json { return printJSON(o) }
-    print(o.members.map { "\($0.key): \(text($0.value.objectValue?["id"] ?? $0.value))" }.joined(separator: ", "))
+    print(o.members.map { "\(SafeText.escaped($0.key)): \(text($0.value.objectValue?["id"] ?? $0.value))" }.joined(separator: ", "))
 }
 
 struct Reassign: ParsableCommand {
@@ -217,11 +225,11 @@ struct Tail: ParsableCommand {
         let path = try options.load().queueFile
         do {
             try QueueReader.tail(path, fromSeq: fromSeq, follow: follow) { line, record in
-                if options.json || record == nil { print(line) } else { print(QueueReader.describe(record!)) }
+                if options.json { print(line) } else { print(SafeText.escaped(record.map(QueueReader.describe) ?? line)) }
                 fflush(nil)
             }
         } catch {
-            FileHandle.standardError.write(Data("hotlinectl: \(error.description)\n".utf8))
+            complain(error.description)
             throw ExitCode.failure
         }
     }
@@ -240,7 +248,7 @@ struct VerifyQueue: ParsableCommand {
         do {
             list = files.isEmpty ? try QueueReader.files(try options.load().queueFile) : files
         } catch let error as QueueReader.Failure {
-            FileHandle.standardError.write(Data("hotlinectl: \(error.description)\n".utf8))
+            complain(error.description)
             throw ExitCode.failure
         }
         let result = QueueReader.verify(list)
@@ -250,7 +258,7 @@ struct VerifyQueue: ParsableCommand {
             if let p = result.problem { o["break"] = .string(p) }
             printJSON(o)
         } else if let problem = result.problem {
-            print("BROKEN: \(problem)")
+            print("BROKEN: \(SafeText.escaped(problem))")
         } else {
             print("ok: \(result.count) records in \(list.count) file(s), last seq \(result.lastSeq.map(String.init) ?? "-")")
         }
@@ -333,12 +341,12 @@ struct Stats: ParsableCommand {
     func run() throws {
         guard AnnualReport.Language(rawValue: lang) != nil else { throw ValidationError("--lang takes vi or en") }
         var o = try options.ask(["cmd": "stats", "year": JSONValue(year)])
-        if csv { return print(text(o["csv"]), terminator: "") }
+        if csv { return print(SafeText.escaped(o["csv"]?.stringValue ?? "", keepingLineFeeds: true), terminator: "") }
         if options.json {
             for k in ["text_vi", "text_en", "csv"] { o[k] = nil }
             return printJSON(o)
         }
-        print(text(o["text_\(lang)"]), terminator: "")
+        print(SafeText.escaped(o["text_\(lang)"]?.stringValue ?? "", keepingLineFeeds: true), terminator: "")
     }
 }
 

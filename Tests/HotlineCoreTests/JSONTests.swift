@@ -28,6 +28,7 @@ struct JSONTests {
     @Test(arguments: [
         "", "{", "}", "[1,]", "{\"a\"}", "{\"a\":}", "01", "1.", "-", ".5", "1e", "tru", "nul", "\"\u{01}\"",
         "\"\\ud800\"", "\"\\udc00x\"", "1 2", "NaN", "Infinity", "1e999", "\"abc",
+        "1e-400", "-2.5e-999", "0.0000001e-330",
     ])
     func refusesMalformed(_ text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
@@ -39,6 +40,10 @@ struct JSONTests {
         let ok = String(repeating: "[", count: 32) + String(repeating: "]", count: 32)
         #expect(throws: Never.self) { try JSONParser.parse(ok) }
         #expect(throws: JSONParser.Failure.duplicateKey("a")) { try JSONParser.parse(#"{"a":1,"b":2,"a":1}"#) }
+    }
+
+    @Test func zerosThatAreZeroStayNumbers() throws {
+        for text in ["0", "-0", "0e-999", "0.000e5", "1e-300"] { #expect(try JSONParser.parse(text).numberValue != nil) }
     }
 
     @Test func integers() throws {

@@ -52,6 +52,8 @@ struct TimestampTests {
         "", "2026-11-29", "2026-11-29T08:30:00", "2026-11-29 08:30:00Z", "2026-13-01T00:00:00Z",
         "2025-02-29T00:00:00Z", "2026-11-29T24:00:00Z", "2026-11-29T08:60:00Z", "2026-11-29T08:30:00+7:00",
         "2026-11-29T08:30:00.Z", "2026-11-29T08:30:00Zjunk", "２026-11-29T08:30:00Z", "2026-11-29T08:30:00+24:00",
+        // In UTC these fall outside years 0000-9999: they could not be written back.
+        "0000-01-01T00:00:00+23:59", "0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01",
     ])
     func refuses(text: String) {
         #expect(Timestamp(rfc3339: text) == nil)
@@ -68,7 +70,16 @@ struct TimestampTests {
         #expect(DurationText.seconds("10m") == 600)
         #expect(DurationText.seconds("1h") == 3600)
         #expect(DurationText.seconds("2d") == 172_800)
-        for bad in ["", "m", "10", "1.5h", "-1m", "0s", "10 m", "1w"] { #expect(DurationText.seconds(bad) == nil) }
+        for bad in ["", "m", "10", "1.5h", "-1m", "0s", "10 m", "1w", "3651d", "999999999d"] {
+            #expect(DurationText.seconds(bad) == nil)
+        }
+        #expect(DurationText.seconds("3650d") == Int64(315_360_000))
+    }
+
+    @Test func everyTimeWrittenHasAFourDigitYear() throws {
+        #expect(Timestamp(seconds: Timestamp.minimumSeconds).rfc3339 == "0000-01-01T00:00:00Z")
+        #expect(Timestamp(seconds: Timestamp.maximumSeconds).rfc3339 == "9999-12-31T23:59:59Z")
+        #expect(try #require(Timestamp(rfc3339: "0000-01-01T00:00:00-23:59")).rfc3339 == "0000-01-01T23:59:00Z")
     }
 }
 
@@ -162,5 +173,20 @@ struct AnnualReportTests {
         #expect(r.text(.vi).contains("10 vụ giáo dục, hỗ trợ chuyển đổi hành vi và xử phạt vi phạm hành chính"))
         #expect(r.text(.en).contains("In 2021, 10 cases of domestic violence were handled across the province"))
         #expect(r.csv.contains("offender_measure,administrative_fine,xử phạt vi phạm hành chính,10"))
+    }
+}
+
+struct SafeTextTests {
+    @Test func controlsAndOverridesAreEscapedAndTheRestKept() {
+        #expect(SafeText.escaped("Nguyễn Thị A, 0912 345 678") == "Nguyễn Thị A, 0912 345 678")
+        #expect(SafeText.escaped("a\u{1B}]0;t\u{07}b") == "a\\x1B]0;t\\x07b")
+        #expect(SafeText.escaped("x\nstate: closed") == "x\\nstate: closed")
+        #expect(SafeText.escaped("\u{9B}2J\u{7F}\u{202E}\u{2066}\u{2028}") == "\\x9B2J\\x7F\\u202E\\u2066\\u2028")
+        #expect(SafeText.escaped("a\nb\u{1B}", keepingLineFeeds: true) == "a\nb\\x1B")
+    }
+
+    @Test func errorRepliesCarryNoControlsOrOverrides() {
+        let line = Reply.error(.invalid, "bad \u{1B}[2J\u{9B}\u{202E}\nx").line
+        #expect(line == "ERR invalid bad  [2J   x")
     }
 }

@@ -63,16 +63,11 @@ struct CrashTests {
 
     @Test func escalationStormSurvivesTwoSIGKILLs() async throws {
         // Every report escalates every second: thousands of records a second to the queue.
-        let daemon = try DaemonProcess(
-            extra: """
-                rotate_bytes = 262144
-                keep_files = 1000
-                [deadlines]
-                critical = { ack = "1s", attend = "1s" }
-                high = { ack = "1s", attend = "1s" }
-                normal = { ack = "1s", attend = "1s" }
-                low = { ack = "1s", attend = "1s" }
-                """)
+        let daemon = try DaemonProcess { c in
+            c.queueRotateBytes = 262_144
+            c.queueKeepFiles = 1000
+            for s in Severity.allCases { c.deadlines.windows[s] = DeadlineWindows(ack: 1, attend: 1) }
+        }
         try daemon.start()
         do {
             let c = try TestClient(port: daemon.port)
@@ -108,18 +103,7 @@ struct CrashTests {
 
     @Test func checkConfigAndBadConfigurationExitCodes() throws {
         let daemon = try DaemonProcess()
-        func run(_ args: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Repository.hotlined)
-            p.arguments = args
-            let pipe = Pipe()
-            p.standardError = pipe
-            p.standardOutput = pipe
-            try p.run()
-            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, out)
-        }
+        func run(_ args: [String]) throws -> (Int32, String) { try DaemonProcess.runHotlined(args) }
         let (ok, okText) = try run(["--config", daemon.configPath, "--check-config"])
         #expect(ok == 0)
         #expect(okText.contains("configuration OK"))
@@ -134,7 +118,7 @@ struct CrashTests {
         try villages.write(toFile: dir + "/villages.csv", atomically: true, encoding: .utf8)
         let bad = daemon.folder + "/bad.toml"
         try (try String(contentsOfFile: daemon.configPath, encoding: .utf8))
-            .replacingOccurrences(of: "path = \"\(Repository.sampleDirectory)\"", with: "path = \"dir\"")
+            .replacingOccurrences(of: "path = \"\(daemon.folder)/directory\"", with: "path = \"dir\"")
             .write(toFile: bad, atomically: true, encoding: .utf8)
         let (code, text) = try run(["--config", bad, "--check-config"])
         #expect(code == 78)

@@ -111,4 +111,153 @@ struct LimitsTests {
         for _ in 0..<lines { #expect(try greedy.readLine() == #"OK {"pong":true}"#) }
         try await server.stop()
     }
+
+    @Test func workBeforeAuthIsBudgetedPerAddress() async throws {
+        let server = try await TestServer {
+            $0.limits.preAuthRate = 1
+            $0.limits.preAuthBurst = 50
+        }
+        // A client without a token pipelines PINGs: it gets its budget, then one refusal, then
+        // the connection is closed.
+        let flood = try server.client()
+        _ = try flood.readLine()
+        try flood.send(String(repeating: "PING\n", count: 200))
+        var pongs = 0
+        var last = ""
+        while let line = try flood.readLineOrEOF() {
+            if line == #"OK {"pong":true}"# { pongs += 1 } else { last = line }
+        }
+        #expect(pongs <= 52)  // the budget, and what the rate refills meanwhile
+        #expect(pongs >= 40)
+        #expect(last == "ERR rate-limited too many requests before AUTH from 127.0.0.1; retry later")
+        // A gateway that authenticated earlier is not touched by the budget.
+        try await server.stop()
+
+        let fresh = try await TestServer {
+            $0.limits.preAuthRate = 1
+            $0.limits.preAuthBurst = 3
+        }
+        let g = try fresh.gateway()  // AUTH takes one of the 3
+        for _ in 0..<20 { #expect(try g.request("PING") == #"OK {"pong":true}"#) }
+        try await fresh.stop()
+    }
+
+    @Test func connectionsWaitingForAuthGetOnlyAShare() async throws {
+        let server = try await TestServer {
+            $0.limits.maxUnauthenticatedPerPeer = 2
+            $0.limits.maxConnectionsPerPeer = 10
+        }
+        let a = try server.client(), b = try server.client()
+        _ = try a.readLine()
+        _ = try b.readLine()
+        let c = try server.client()
+        #expect(try c.readLine() == "ERR unavailable too many connections from 127.0.0.1 waiting for AUTH; retry later")
+        #expect(try c.readLineOrEOF() == nil)
+        // Once one authenticates, there is room again.
+        #expect(try a.request("AUTH HL-14320 demo-HL-14320").hasPrefix("OK "))
+        let d = try server.client()
+        #expect(try d.readLine() == "HLP/1 test-hotline ready")
+        try await server.stop()
+
+        // The overall share: the oldest connection waiting for AUTH makes room for a new one.
+        let shared = try await TestServer {
+            $0.limits.maxUnauthenticated = 2
+            $0.limits.maxUnauthenticatedPerPeer = 10
+        }
+        let gateway = try shared.gateway()
+        let old = try shared.client()
+        _ = try old.readLine()
+        let middle = try shared.client()
+        _ = try middle.readLine()
+        let newest = try shared.client()
+        #expect(try newest.readLine() == "HLP/1 test-hotline ready")
+        #expect(try old.readLineOrEOF() == nil)  // evicted
+        #expect(try middle.request("PING") == #"OK {"pong":true}"#)
+        #expect(try newest.request("AUTH HL-14323 demo-HL-14323").hasPrefix("OK "))
+        #expect(try gateway.request("PING") == #"OK {"pong":true}"#)  // authenticated: never evicted
+        try await shared.stop()
+    }
+
+    @Test func controlSocketAndMetricsPortAreCappedAndTimedOut() async throws {
+        let metricsPort = DaemonProcess.freePort()
+        let daemon = try DaemonProcess { c in
+            c.limits.controlConnections = 2
+            c.limits.controlTimeout = 1
+            c.limits.metricsConnections = 2
+            c.limits.metricsTimeout = 1
+            c.metricsListen = ("127.0.0.1", metricsPort)
+        }
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        // Control: two idle operators hold the two places; a third is told, not queued.
+        let socketPath = daemon.folder + "/data/control.sock"
+        let first = try UnixClient(path: socketPath), second = try UnixClient(path: socketPath)
+        let third = try UnixClient(path: socketPath)
+        #expect(try third.readLineOrEOF()?.contains("too many operator connections") == true)
+        // Idle ones are closed after the timeout; then operators get in again.
+        #expect(try first.readLineOrEOF() == nil)
+        #expect(try second.readLineOrEOF() == nil)
+        var (status, output) = (Int32(-1), "")
+        for _ in 0..<50 where status != 0 {
+            (status, output) = try daemon.hotlinectl(["status", "--json"])
+            if status != 0 { usleep(100_000) }
+        }
+        #expect(status == 0, "\(output)")
+        // Metrics: the same for HTTP clients that connect and say nothing.
+        let m1 = try TestClient(port: metricsPort), m2 = try TestClient(port: metricsPort)
+        let m3 = try TestClient(port: metricsPort)
+        #expect(try m3.readLineOrEOF() == nil)  // refused: closed at once
+        #expect(try m1.readLineOrEOF() == nil)  // timed out
+        #expect(try m2.readLineOrEOF() == nil)
+        var scraped = false
+        for _ in 0..<50 where !scraped {
+            let m = try TestClient(port: metricsPort)
+            try m.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            scraped = (try? m.readLineOrEOF())??.hasPrefix("HTTP/1.1 200") == true
+            if !scraped { usleep(100_000) }
+        }
+        #expect(scraped)
+    }
+}
+
+/// A blocking client of a Unix stream socket, with a receive timeout.
+final class UnixClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var tv = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw TestClient.Failure(description: "connect \(path): errno \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// The next line, or nil when the peer closed.
+    func readLineOrEOF() throws -> String? {
+        while true {
+            if let lf = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<lf], as: UTF8.self)
+                buffer.removeFirst(lf + 1)
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 || (n < 0 && errno == ECONNRESET) { return nil }
+            guard n > 0 else { throw TestClient.Failure(description: "recv: errno \(errno)") }
+            buffer += chunk[..<n]
+        }
+    }
 }

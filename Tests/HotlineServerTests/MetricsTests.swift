@@ -14,7 +14,7 @@ struct MetricsTests {
     }
 
     @Test func prometheusEndpointCountsWithoutPersonalData() async throws {
-        let server = try await TestServer {
+        let server = try await TestServer(inProcess: true) {
             $0.metricsListen = ("127.0.0.1", 0)
         }
         let metricsPort = try await #require(server.app.metricsServer).listeningPort()

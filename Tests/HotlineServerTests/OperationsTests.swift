@@ -66,13 +66,51 @@ struct OperationsTests {
         #expect(csv.hasPrefix("section,code,name,count\ntotal,incidents,,37\n"))
     }
 
+    @Test func operatorOutputAndLogsCannotBeDrivenByWhatAGatewaySent() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let c = try daemon.gateway("14320")
+        // Terminal escapes that controls can no longer carry (refused at intake), and what
+        // text may still hold: C1 controls, bidirectional overrides, line breaks.
+        let summary = #"a\u009b2J\u202eevil\u2066 x\nstate: closed\u0085line"#
+        let r = try okObject(try c.request(#"REPORT {"ref":"term-1","severity":"high","forms":["physical"],"summary":"\#(summary)"}"#))
+        let id = r["incident"]!.stringValue!
+        let (status, shown) = try daemon.hotlinectl(["show", id])
+        #expect(status == 0, "\(shown)")
+        for scalar in shown.unicodeScalars where scalar != "\n" {
+            #expect(!SafeText.isUnsafe(scalar), "raw U+\(String(scalar.value, radix: 16)) in hotlinectl show")
+        }
+        #expect(shown.split(separator: "\n").filter { $0.hasPrefix("state:") } == ["state: open"])
+        #expect(shown.contains(#"summary: a\x9B2J\u202Eevil\u2066 x\nstate: closed\x85line"#), "\(shown)")
+        // --json stays exact.
+        let (_, json) = try daemon.hotlinectl(["--json", "show", id])
+        #expect(try JSONParser.parse(json).objectValue?["summary"] == .string("a\u{9B}2J\u{202E}evil\u{2066} x\nstate: closed\u{85}line"))
+
+        // Ids an operator types reach the log escaped: no forged line.
+        let (badStatus, badOutput) = try daemon.hotlinectl(["ack", "INC-1\nFORGED log line \u{1B}[31m"])
+        #expect(badStatus != 0)
+        #expect(!badOutput.unicodeScalars.contains { $0 == "\u{1B}" })
+        _ = try daemon.hotlinectl(["show", "INC-1\nFORGED show line"])
+        #expect(!daemon.log.split(separator: "\n").contains { $0.hasPrefix("FORGED") }, "\(daemon.log)")
+        #expect(!daemon.log.unicodeScalars.contains { $0 == "\u{1B}" })
+
+        // No operator request may crash the daemon: a year at the end of the calendar.
+        for year in ["9999", "1900", "0", "-5", "99999"] {
+            _ = try daemon.hotlinectl(["stats", "--year", year, "--json"])
+        }
+        let (statsStatus, stats) = try daemon.hotlinectl(["stats", "--year", "9999", "--json"])
+        #expect(statsStatus == 0, "\(stats)")
+        #expect(try JSONParser.parse(stats).objectValue?["incidents"] == 0)
+        #expect(daemon.process?.isRunning == true)
+        #expect(try c.request("PING") == #"OK {"pong":true}"#)
+    }
+
     @Test func operatorCommandsAgainstARunningDaemon() throws {
         let daemon = try DaemonProcess()
         try daemon.start()
         defer { daemon.kill(SIGTERM) }
-        let c = try TestClient(port: daemon.port)
-        _ = try c.readLine()
-        _ = try c.request("AUTH HL-14638 demo-HL-14638")
+        let c = try daemon.gateway("14638")
         let id = try okObject(try c.request(#"REPORT {"ref":"op-1","severity":"high","forms":["physical"],"children":1,"caller":"0900"}"#))["incident"]!.stringValue!
 
         let (statusCode, statusJSON) = try daemon.hotlinectl(["status", "--json"])
@@ -145,9 +183,7 @@ struct OperationsTests {
         let daemon = try DaemonProcess()
         try daemon.start()
         defer { daemon.kill(SIGTERM) }
-        let c = try TestClient(port: daemon.port)
-        _ = try c.readLine()
-        _ = try c.request("AUTH HL-14320 demo-HL-14320")
+        let c = try daemon.gateway("14320")
         let tail = Process()
         tail.executableURL = URL(fileURLWithPath: (Repository.hotlined as NSString).deletingLastPathComponent + "/hotlinectl")
         tail.arguments = ["--config", daemon.configPath, "tail", "--json"]

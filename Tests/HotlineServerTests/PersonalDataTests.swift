@@ -6,12 +6,10 @@ import Testing
 @Suite(.serialized)
 struct PersonalDataTests {
     @Test func markersNeverLeaveTheStore() async throws {
-        let daemon = try DaemonProcess(
-            extra: """
-                [deadlines]
-                high = { ack = "1s", attend = "1s" }
-                critical = { ack = "1s", attend = "1s" }
-                """)
+        let daemon = try DaemonProcess { c in
+            c.deadlines.windows[.high] = DeadlineWindows(ack: 1, attend: 1)
+            c.deadlines.windows[.critical] = DeadlineWindows(ack: 1, attend: 1)
+        }
         try daemon.start(arguments: ["--log-level", "trace"])
         let c = try TestClient(port: daemon.port)
         _ = try c.readLine()
@@ -53,7 +51,7 @@ struct PersonalDataTests {
     }
 
     @Test func personalDataIsErasedAfterRetentionStatisticsStay() async throws {
-        let server = try await TestServer { $0.personalDataRetention = 180 * 86_400 }
+        let server = try await TestServer(inProcess: true) { $0.personalDataRetention = 180 * 86_400 }
         let c = try server.gateway()
         let r = try okObject(try c.request(#"REPORT {"ref":"ret-1","severity":"low","forms":["sexual"],"caller":"0900","summary":"s"}"#))
         let id = r["incident"]!.stringValue!

@@ -74,17 +74,19 @@ struct ProtocolTests {
         #expect(status["assigned"] == receipt["assigned"])
         #expect(status["caller"] == "0900 000 001")
         #expect(status["history"]?.arrayValue?.first?.objectValue?["event"] == "reported")
-        // Another commune's gateway sees the incident without personal data.
+        // Need to know: another commune's gateway cannot read the incident at all, nor act on it.
         let other = try server.gateway("14323")
-        let foreign = try okObject(try other.request("STATUS \(id)"))
-        #expect(foreign["caller"] == nil)
-        #expect(foreign["summary"] == nil)
-        #expect(foreign["incident"] == .string(id))
+        let foreign = try other.request("STATUS \(id)")
+        #expect(errCode(foreign) == "forbidden")
+        #expect(!foreign.contains("0900") && !foreign.contains("V14320") && !foreign.contains("physical"))
+        #expect(errCode(try other.request("ACK \(id)")) == "forbidden")
+        // A missing id is still not-found, so forbidden tells nothing but that the id exists.
+        #expect(errCode(try other.request("STATUS INC-999999")) == "not-found")
         try await server.stop()
     }
 
     @Test func pipelinedReportsFromEightConnectionsAreReceiptedInOrderAndStored() async throws {
-        let server = try await TestServer()
+        let server = try await TestServer(inProcess: true)
         let connections = 8, perConnection = 500
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 0..<connections {

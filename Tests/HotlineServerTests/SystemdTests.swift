@@ -85,7 +85,7 @@ struct SystemdTests {
             if client == nil { usleep(50_000) }
         }
         let c = try #require(client)
-        #expect(try c.readLine() == "HLP/1 crash-test ready")
+        #expect(try c.readLine() == "HLP/1 test-hotline ready")
         #expect(try c.request("PING") == #"OK {"pong":true}"#)
         // The log line follows the bind; wait for it rather than race it.
         var log = daemon.log

@@ -19,7 +19,7 @@ struct TLSTests {
 
     @Test func aRealTLSClientReportsOverTLS() async throws {
         let server = try await TestServer(configure: Self.tls(clientCA: false))
-        let port = try await server.app.server.tlsListeningPort()
+        let port = try await server.tlsPort()
         let c = try TLSTestClient(port: port)
         #expect(try c.readLine() == "HLP/1 test-hotline ready")
         #expect(try okObject(try c.request("AUTH HL-14320 demo-HL-14320"))["gateway"] == "HL-14320")
@@ -38,7 +38,7 @@ struct TLSTests {
 
     @Test func mutualTLSBindsTheCertificateToItsGateway() async throws {
         let server = try await TestServer(configure: Self.tls(clientCA: true))
-        let port = try await server.app.server.tlsListeningPort()
+        let port = try await server.tlsPort()
         let c = try TLSTestClient(port: port, clientCertificate: "client-HL-14320")
         _ = try c.readLine()
         // The certificate names HL-14320: another gateway's valid token is refused.

@@ -10,6 +10,9 @@ public enum EscalationReason: String, Sendable, CaseIterable {
     case childProtection = "child_protection"
     /// At intake: a weapon, or a critical report.
     case police
+    /// At intake: the report needed a shelter place, but its commune already holds as many as
+    /// the server allows (`[triage] max_shelter_per_commune`); the province finds one.
+    case shelterCap = "shelter_cap"
 }
 
 /// What the policy needs to know of an incident.
@@ -98,6 +101,8 @@ public enum EscalationPolicy {
             return [.object(["role": "commune_police", "commune": .string(commune)])]
         case .retracted:
             return [.object(["role": "commune_chairman", "commune": .string(commune)])]
+        case .shelterCap:
+            return [.object(["role": "province"])]
         case .ackOverdue, .attendOverdue:
             switch level {
             case ...2: return []

@@ -14,13 +14,15 @@ public enum SafeText {
     }
 
     /// `s` with every unsafe scalar written as an escape: `\n`, `\t`, `\r`, `\x1B`, `\u202E`.
-    /// Safe text comes back unchanged.
-    public static func escaped(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: isUnsafe) else { return s }
+    /// Safe text comes back unchanged. With `keepingLineFeeds`, LF stays (for the server's own
+    /// multi-line texts, such as the annual report).
+    public static func escaped(_ s: String, keepingLineFeeds: Bool = false) -> String {
+        let unsafe: (Unicode.Scalar) -> Bool = { isUnsafe($0) && !(keepingLineFeeds && $0 == "\n") }
+        guard s.unicodeScalars.contains(where: unsafe) else { return s }
         var out = ""
         out.unicodeScalars.reserveCapacity(s.unicodeScalars.count + 8)
         for scalar in s.unicodeScalars {
-            guard isUnsafe(scalar) else {
+            guard unsafe(scalar) else {
                 out.unicodeScalars.append(scalar)
                 continue
             }

@@ -29,7 +29,7 @@ extension Configuration {
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : ((baseDirectory as NSString).appendingPathComponent(p) as NSString).standardizingPath
         }
-        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls", "control", "metrics"]
+        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls", "control", "metrics", "triage"]
         for key in table.keys where !sections.contains(key) {
             throw fail("unknown section [\(key)] (known: \(sections.joined(separator: ", ")))")
         }
@@ -200,6 +200,12 @@ extension Configuration {
                 throw fail("metrics.listen must be a loopback address (the metrics are for this server's Prometheus)")
             }
             c.metricsListen = (host, port)
+        }
+        if let t = try section("triage", ["max_shelter_per_commune"]), let v = t["max_shelter_per_commune"] {
+            guard let n = v.int, (0...100_000).contains(n) else {
+                throw fail("triage.max_shelter_per_commune must be a whole number from 0 to 100000")
+            }
+            c.maxShelterPerCommune = n
         }
         if let t = try section("retention", ["personal_data"]), let v = t["personal_data"] {
             guard let text = v.string, let seconds = DurationText.seconds(text) else {

@@ -56,6 +56,10 @@ public struct Configuration: Sendable, Equatable {
     public var ladder = EscalationLadder.default
     public var deadlines = DeadlineTable.defaults
     public var limits = Limits()
+    /// Shelter places one commune may hold at once (`[triage] max_shelter_per_commune`).
+    /// Beyond it a receipt's shelter is null and an escalation record alerts the province.
+    /// Default 10.
+    public var maxShelterPerCommune = 10
     /// The operator control socket (mode 0660). Default /run/hotline/control.sock.
     public var controlSocket = "/run/hotline/control.sock"
     /// Loopback address for Prometheus (`GET /metrics`); none by default.
@@ -68,6 +72,7 @@ public struct Configuration: Sendable, Equatable {
             && a.metricsListen?.port == b.metricsListen?.port && a.ladder == b.ladder
             && a.queueRotateBytes == b.queueRotateBytes && a.queueKeepFiles == b.queueKeepFiles
             && a.personalDataRetention == b.personalDataRetention && a.sourcePath == b.sourcePath
+            && a.maxShelterPerCommune == b.maxShelterPerCommune
     }
     /// Seconds after closure when caller, summary, close note and retraction reason are erased.
     /// Default 180 days.

@@ -9,7 +9,9 @@ import Glibc
 /// The operator control socket: a Unix stream socket (mode 0660) taking one JSON request per
 /// line and answering one JSON line. The peer's Unix user (SO_PEERCRED) comes with every
 /// request, so each action names the operator who took it. Operators are few: a thread per
-/// connection keeps this simple and off the event loops.
+/// connection keeps this simple and off the event loops, and both are bounded: at most
+/// `maxConnections` at once (beyond, one error line and close), each closed after
+/// `timeoutSeconds` without a complete request.
 public final class ControlServer: @unchecked Sendable {
     // @unchecked: `listener` and `stopped` are guarded by `lock`.
     public let path: String
@@ -18,11 +20,19 @@ public final class ControlServer: @unchecked Sendable {
     private let lock = NSLock()
     private var listener: Int32 = -1
     private var stopped = false
+    private var active = 0
+    private let maxConnections: Int
+    private let timeoutSeconds: Int64
 
     /// Longest request line.
     static let maxRequestBytes = 65_536
 
-    public init(path: String, logger: Logger, handle: @escaping @Sendable (JSONObject, String) -> JSONObject) {
+    public init(
+        path: String, maxConnections: Int = 16, timeoutSeconds: Int64 = 60, logger: Logger,
+        handle: @escaping @Sendable (JSONObject, String) -> JSONObject
+    ) {
+        self.maxConnections = maxConnections
+        self.timeoutSeconds = timeoutSeconds
         self.path = path
         self.logger = logger
         self.handle = handle
@@ -97,7 +107,25 @@ public final class ControlServer: @unchecked Sendable {
                 continue
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            let thread = Thread { [self] in serve(client) }
+            lock.lock()
+            let admitted = active < maxConnections
+            if admitted { active += 1 }
+            lock.unlock()
+            guard admitted else {
+                var tv = timeval(tv_sec: 1, tv_usec: 0)
+                setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                _ = Self.write(
+                    client, Array(#"{"error":"too many operator connections; retry later","code":"unavailable"}"#.utf8) + [0x0A])
+                close(client)
+                logger.warning("control connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
+                continue
+            }
+            let thread = Thread { [self] in
+                serve(client)
+                lock.lock()
+                active -= 1
+                lock.unlock()
+            }
             thread.name = "hotline-control-conn"
             thread.start()
         }
@@ -105,8 +133,9 @@ public final class ControlServer: @unchecked Sendable {
 
     private func serve(_ fd: Int32) {
         defer { close(fd) }
-        var tv = timeval(tv_sec: 300, tv_usec: 0)
+        var tv = timeval(tv_sec: Int(timeoutSeconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let user = Self.peerUser(fd)
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)

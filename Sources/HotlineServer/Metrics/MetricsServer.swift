@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -12,8 +13,19 @@ public final class MetricsServer: Service, Sendable {
     private let render: @Sendable () -> [UInt8]
     private let logger: Logger
     private let bound: EventLoopPromise<Int>
+    /// Connections at once; beyond, a new one is closed at once.
+    private let maxConnections: Int
+    /// A connection must complete a request within this long (from connect, or from the last
+    /// response), or it is closed: idle and trickling clients cannot hold the slots.
+    private let timeout: TimeAmount
+    private let open = NIOLockedValueBox(0)
 
-    public init(host: String, port: Int, logger: Logger, render: @escaping @Sendable () -> [UInt8]) {
+    public init(
+        host: String, port: Int, maxConnections: Int = 8, timeoutSeconds: Int64 = 10, logger: Logger,
+        render: @escaping @Sendable () -> [UInt8]
+    ) {
+        self.maxConnections = maxConnections
+        self.timeout = .seconds(timeoutSeconds)
         self.host = host
         self.port = port
         self.render = render
@@ -25,14 +37,25 @@ public final class MetricsServer: Service, Sendable {
 
     public func run() async throws {
         let render = self.render
+        let open = self.open, maxConnections = self.maxConnections, timeout = self.timeout, logger = self.logger
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    let admitted = open.withLockedValue { n -> Bool in
+                        guard n < maxConnections else { return false }
+                        n += 1
+                        return true
+                    }
+                    guard admitted else {
+                        logger.warning("metrics connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
+                        return channel.close()
+                    }
+                    channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(Handler(render: render))
+                        try channel.pipeline.syncOperations.addHandler(Handler(render: render, timeout: timeout))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -52,9 +75,25 @@ public final class MetricsServer: Service, Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let render: @Sendable () -> [UInt8]
+        let timeout: TimeAmount
         var head: HTTPRequestHead?
+        var deadline: Scheduled<Void>?
 
-        init(render: @escaping @Sendable () -> [UInt8]) { self.render = render }
+        init(render: @escaping @Sendable () -> [UInt8], timeout: TimeAmount) {
+            self.render = render
+            self.timeout = timeout
+        }
+
+        func handlerAdded(context: ChannelHandlerContext) { arm(context) }
+
+        func handlerRemoved(context: ChannelHandlerContext) { deadline?.cancel() }
+
+        /// Closes the connection unless a request completes within the timeout.
+        private func arm(_ context: ChannelHandlerContext) {
+            deadline?.cancel()
+            let channel = context.channel
+            deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -72,6 +111,7 @@ public final class MetricsServer: Service, Sendable {
                 buffer.writeBytes(body)
                 context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
                 let keepAlive = head.isKeepAlive
+                arm(context)
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
                     if !keepAlive { context.close(promise: nil) }
                 }

@@ -242,7 +242,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             state.store.submit(
                 IntakeJob(
                     request: request, gateway: gateway, directory: snapshot.directory, deadlines: snapshot.deadlines,
-                    receivedAt: state.clock(), completion: completion))
+                    receivedAt: state.clock(), shelterCap: state.maxShelterPerCommune, completion: completion))
         case let .caseAction(incident, action, gateway):
             let snapshot = state.snapshot
             let logger = self.logger

@@ -75,7 +75,8 @@ public final class HotlineApp: Sendable {
         }
         state = ServerState(
             serverName: configuration.server.name, maxLineBytes: configuration.server.maxLineBytes,
-            snapshot: snapshot, store: store, limits: configuration.limits, clock: clock)
+            snapshot: snapshot, store: store, limits: configuration.limits,
+            maxShelterPerCommune: configuration.maxShelterPerCommune, clock: clock)
         var tlsListener: IntakeServer.TLSListener?
         if let tls = configuration.tls {
             do {
@@ -115,10 +116,16 @@ public final class HotlineApp: Sendable {
         queue.onRecordWritten { level, reason in metrics.escalation(level: level, reason: reason) }
         let metricsBox = ResultBox<HotlineApp>()
         metricsServer = configuration.metricsListen.map { listen in
-            MetricsServer(host: listen.host, port: listen.port, logger: logger) { metricsBox.value?.renderMetrics() ?? [] }
+            MetricsServer(
+                host: listen.host, port: listen.port, maxConnections: configuration.limits.metricsConnections,
+                timeoutSeconds: configuration.limits.metricsTimeout, logger: logger
+            ) { metricsBox.value?.renderMetrics() ?? [] }
         }
         let box = ResultBox<HotlineApp>()
-        control = ControlServer(path: configuration.controlSocket, logger: logger) { request, user in
+        control = ControlServer(
+            path: configuration.controlSocket, maxConnections: configuration.limits.controlConnections,
+            timeoutSeconds: configuration.limits.controlTimeout, logger: logger
+        ) { request, user in
             box.value?.handleControl(request, user: user) ?? ["error": "starting", "code": "unavailable"]
         }
         box.value = self

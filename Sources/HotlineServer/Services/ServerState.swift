@@ -18,6 +18,8 @@ public final class ServerState: Sendable {
     public let store: IncidentStore
     public let clock: @Sendable () -> Timestamp
     public let limits: Limits
+    /// Shelter places one commune may hold at once.
+    public let maxShelterPerCommune: Int
     public let rateLimiter: RateLimiter
     /// Requests before AUTH, per peer address.
     public let preAuthLimiter: RateLimiter
@@ -25,10 +27,11 @@ public final class ServerState: Sendable {
     private let current: NIOLockedValueBox<Snapshot>
 
     public init(
-        serverName: String, maxLineBytes: Int, snapshot: Snapshot, store: IncidentStore, limits: Limits = Limits(),
+        serverName: String, maxLineBytes: Int, snapshot: Snapshot, store: IncidentStore, limits: Limits = Limits(), maxShelterPerCommune: Int = 10,
         clock: @escaping @Sendable () -> Timestamp = ServerState.systemClock
     ) {
         self.limits = limits
+        self.maxShelterPerCommune = maxShelterPerCommune
         self.rateLimiter = RateLimiter(rate: limits.rate, burst: limits.burst)
         self.preAuthLimiter = RateLimiter(rate: limits.preAuthRate, burst: limits.preAuthBurst)
         self.serverName = serverName

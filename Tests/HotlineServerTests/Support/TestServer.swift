@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HotlineCore
 import HotlineServer
 import Logging
@@ -33,66 +36,93 @@ func temporaryFolder() -> String {
     return path
 }
 
-/// The real daemon in-process on port 0, on a real SQLite file.
+/// The real daemon on port 0, on a real SQLite file. By default the built `hotlined` runs as a
+/// child process as the service user (see `ServiceIdentity`), the way it is deployed; tests
+/// that need the daemon's insides (its clock, scheduler or store) ask for `inProcess`.
 final class TestServer: @unchecked Sendable {
     let folder: String
-    let app: HotlineApp
     let port: Int
-    private let task: Task<Void, Error>
-    private let group: ServiceGroup
+    /// The daemon process (unless in-process).
+    let daemon: DaemonProcess?
+    private let inProcess: (app: HotlineApp, task: Task<Void, Error>, group: ServiceGroup)?
 
-    static func configuration(folder: String) -> Configuration {
-        var c = Configuration()
-        c.server.host = "127.0.0.1"
-        c.server.port = 0
-        c.server.name = "test-hotline"
-        c.storage.dataDir = folder + "/data"
-        c.directoryPath = Repository.sampleDirectory
-        c.tokensPath = Repository.sampleTokens
-        c.queueFile = folder + "/data/escalations.jsonl"
-        c.controlSocket = folder + "/data/control.sock"
-        // Functional tests pipeline thousands of requests; the limits get their own tests.
-        c.limits.rate = 1_000_000
-        c.limits.burst = 1_000_000
-        return c
+    /// The in-process daemon; only for tests created with `inProcess: true`.
+    var app: HotlineApp {
+        guard let inProcess else { fatalError("TestServer.app needs TestServer(inProcess: true)") }
+        return inProcess.app
     }
 
-    /// A configuration file in `folder` that reload() can read again.
+    static func configuration(folder: String) -> Configuration {
+        DaemonProcess.configuration(folder: folder)
+    }
+
+    /// A configuration file in `folder` that a reload can read again.
     static func writeConfigFile(folder: String, tokens: String) throws -> String {
+        try DaemonProcess.provision(folder)
+        var c = configuration(folder: folder)
+        c.tokensPath = tokens
         let path = folder + "/hotlined.toml"
-        try """
-            [server]
-            listen = "127.0.0.1:0"
-            name = "test-hotline"
-            [storage]
-            data_dir = "data"
-            [directory]
-            path = "\(Repository.sampleDirectory)"
-            [gateways]
-            tokens = "\(tokens)"
-            [escalation]
-            queue_file = "data/escalations.jsonl"
-            [control]
-            socket = "data/control.sock"
-            [limits]
-            rate = 1000000
-            burst = 1000000
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        try c.tomlText.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
-    init(folder: String = temporaryFolder(), configFile: String? = nil, configure: (inout Configuration) -> Void = { _ in })
-        async throws
-    {
+    init(
+        folder: String = temporaryFolder(), configFile: String? = nil, inProcess: Bool = false,
+        configure: (inout Configuration) -> Void = { _ in }
+    ) async throws {
         self.folder = folder
-        var c = try configFile.map { try Configuration.load(path: $0) } ?? Self.configuration(folder: folder)
-        configure(&c)
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        app = try HotlineApp(configuration: c, logger: logger)
-        group = app.serviceGroup(signals: false)
-        let group = self.group
-        task = Task { try await group.run() }
-        port = try await app.server.listeningPort()
+        if inProcess {
+            try DaemonProcess.provision(folder)
+            var c = try configFile.map { try Configuration.load(path: $0) } ?? Self.configuration(folder: folder)
+            configure(&c)
+            let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            let app = try HotlineApp(configuration: c, logger: logger)
+            let group = app.serviceGroup(signals: false)
+            let task = Task { try await group.run() }
+            self.inProcess = (app, task, group)
+            daemon = nil
+            port = try await app.server.listeningPort()
+            return
+        }
+        let daemon: DaemonProcess
+        if let configFile {
+            daemon = try DaemonProcess(folder: folder, configFile: configFile)
+        } else {
+            daemon = try DaemonProcess(folder: folder) { c in
+                configure(&c)
+                // TLS files are copied in, so that the service user can read them.
+                if var tls = c.tls {
+                    try? FileManager.default.createDirectory(atPath: folder + "/tls", withIntermediateDirectories: true)
+                    func copy(_ path: String) -> String {
+                        let target = folder + "/tls/" + (path as NSString).lastPathComponent
+                        try? FileManager.default.copyItem(atPath: path, toPath: target)
+                        return target
+                    }
+                    tls.certificate = copy(tls.certificate)
+                    tls.key = copy(tls.key)
+                    tls.clientCA = tls.clientCA.map(copy)
+                    c.tls = tls
+                }
+            }
+        }
+        try daemon.start()
+        self.daemon = daemon
+        self.inProcess = nil
+        port = daemon.port
+    }
+
+    /// The TLS listener's port.
+    func tlsPort() async throws -> Int {
+        if let inProcess { return try await inProcess.app.server.tlsListeningPort() }
+        guard let port = daemon?.tlsPort else { throw TestClient.Failure(description: "no TLS listener") }
+        return port
+    }
+
+    /// Reloads the configuration (through the control socket, as `hotlinectl reload` does);
+    /// returns whether the new configuration is in force.
+    func reload() throws -> Bool {
+        if let inProcess { return inProcess.app.reload() }
+        return try daemon!.hotlinectl(["reload"]).status == 0
     }
 
     func client() throws -> TestClient { try TestClient(port: port) }
@@ -107,8 +137,15 @@ final class TestServer: @unchecked Sendable {
     }
 
     func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try await task.value
+        if let inProcess {
+            await inProcess.group.triggerGracefulShutdown()
+            try await inProcess.task.value
+            return
+        }
+        daemon?.kill(SIGTERM)
+        if let status = daemon?.process?.terminationStatus, status != 0 {
+            throw TestClient.Failure(description: "hotlined exited with \(status): \(daemon?.log ?? "")")
+        }
     }
 }
 
