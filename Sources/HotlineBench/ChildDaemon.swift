@@ -38,6 +38,10 @@ public final class ChildDaemon {
             burst = 1000000
             max_connections = 100000
             max_connections_per_peer = 100000
+            max_unauthenticated = 100000
+            max_unauthenticated_per_peer = 100000
+            pre_auth_rate = 1000000
+            pre_auth_burst = 1000000
             idle_timeout = "1h"
             \(extra)
             """.write(toFile: configPath, atomically: true, encoding: .utf8)

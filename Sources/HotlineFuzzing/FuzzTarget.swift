@@ -1,8 +1,8 @@
 import HotlineCore
 
 /// What the fuzzer runs on each input: the bytes as a stream of request lines through the
-/// parser and the session (authenticated first), and the whole input through the JSON parser
-/// and the field validators. Invariants that must hold for every input are checked with
+/// parser and the session (authenticated first), and the whole input through the JSON parser,
+/// the field validators and the operator control requests. Invariants that must hold for every input are checked with
 /// `precondition`, so a violation is a crash the fuzzer reports.
 public enum FuzzTarget {
     static let commune = Commune(
@@ -51,6 +51,14 @@ public enum FuzzTarget {
                 _ = try? CaseActionValidator.close(o, now: environment.now)
                 _ = try? CaseActionValidator.retract(o, now: environment.now)
                 _ = try? CaseActionValidator.ack(o, directory: directory, now: environment.now, attend: false)
+                // 2b. As an operator's control request: checked, and a report for any year it
+                // lets through renders without trapping.
+                if case let .stats(year)? = try? OperatorRequest.parse(o, directory: directory, now: environment.now) {
+                    let report = AnnualReport(year: year, rows: [], escalations: [:], directory: directory)
+                    precondition(!report.text(.vi).isEmpty && !report.csv.isEmpty)
+                    let (start, end) = AnnualReport.bounds(year: year)
+                    precondition(start < end)
+                }
             }
         }
         // 3. The whole input as a time.

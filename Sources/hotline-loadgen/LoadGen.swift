@@ -64,6 +64,11 @@ struct LoadGen: AsyncParsableCommand {
             c.limits.burst = 10_000_000
             c.limits.maxConnectionsPerPeer = 100_000
             c.limits.maxConnections = 100_000
+            // Every load connection comes from one address and connects at once.
+            c.limits.maxUnauthenticated = 100_000
+            c.limits.maxUnauthenticatedPerPeer = 100_000
+            c.limits.preAuthRate = 10_000_000
+            c.limits.preAuthBurst = 10_000_000
             let a = try HotlineApp(configuration: c, logger: Logger(label: "loadgen", factory: { _ in SwiftLogNoOpLogHandler() }))
             app = a
             let group = a.serviceGroup(signals: false)

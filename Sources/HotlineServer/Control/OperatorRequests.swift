@@ -6,35 +6,34 @@ import HotlineStore
 /// through the store's writer like a gateway's, naming the operator in the history.
 extension HotlineApp {
     func handleControl(_ request: JSONObject, user: String) -> JSONObject {
-        guard let command = request["cmd"]?.stringValue else { return Self.failure(.syntax, "missing \"cmd\"") }
         let now = state.clock()
-        switch command {
-        case "status":
+        let snapshot = state.snapshot
+        let parsed: OperatorRequest
+        do throws(HLPError) {
+            parsed = try OperatorRequest.parse(request, directory: snapshot.directory, now: now)
+        } catch {
+            return Self.failure(error.code, error.text)
+        }
+        switch parsed {
+        case .status:
             return status(now: now)
-        case "incidents":
-            let limit = request["limit"]?.integerValue ?? 100
+        case let .incidents(openOnly, overdue, commune, district, limit):
             do {
                 let list = try state.store.incidentList(
-                    openOnly: request["open"]?.boolValue ?? false,
-                    overdueAt: request["overdue"]?.boolValue == true ? now : nil,
-                    commune: request["commune"]?.stringValue, district: request["district"]?.stringValue,
-                    limit: max(1, min(limit, 10_000)))
+                    openOnly: openOnly, overdueAt: overdue ? now : nil, commune: commune, district: district,
+                    limit: limit)
                 return ["incidents": .array(list.map { .object($0) })]
             } catch {
                 return Self.failure(.unavailable, "cannot read the store now")
             }
-        case "show":
-            guard let id = request["incident"]?.stringValue else { return Self.failure(.syntax, "missing \"incident\"") }
+        case let .show(id):
             return Self.outcome(state.store.operatorView(incident: id))
-        case "reassign", "ack", "attend", "close":
-            return act(command, request, user: user, now: now)
-        case "stats":
-            guard let year = request["year"]?.integerValue, (1900...9999).contains(year) else {
-                return Self.failure(.invalid, "\"year\" must be a year such as 2021")
-            }
+        case let .act(id, action):
+            return act(id, action, user: user)
+        case let .stats(year):
             do {
                 let (rows, escalations) = try state.store.annualRows(year: year)
-                let report = AnnualReport(year: year, rows: rows, escalations: escalations, directory: state.snapshot.directory)
+                let report = AnnualReport(year: year, rows: rows, escalations: escalations, directory: snapshot.directory)
                 var out = report.json
                 out["text_vi"] = .string(report.text(.vi))
                 out["text_en"] = .string(report.text(.en))
@@ -43,10 +42,8 @@ extension HotlineApp {
             } catch {
                 return Self.failure(.unavailable, "cannot read the store now")
             }
-        case "reload":
+        case .reload:
             return reload() ? ["reloaded": true] : Self.failure(.invalid, "reload failed; see the daemon's log")
-        default:
-            return Self.failure(.unknownCommand, "unknown command \"\(command)\"")
         }
     }
 
@@ -76,27 +73,8 @@ extension HotlineApp {
         ]
     }
 
-    private func act(_ command: String, _ request: JSONObject, user: String, now: Timestamp) -> JSONObject {
-        guard let id = request["incident"]?.stringValue else { return Self.failure(.syntax, "missing \"incident\"") }
+    private func act(_ id: String, _ action: CaseAction, user: String) -> JSONObject {
         let snapshot = state.snapshot
-        let action: CaseAction
-        do throws(HLPError) {
-            switch command {
-            case "reassign":
-                guard let responder = request["responder"]?.stringValue else {
-                    throw HLPError(.syntax, "missing \"responder\"")
-                }
-                action = .reassign(responder: responder, at: now)
-            case "close":
-                action = try CaseActionValidator.close(request.removing(["cmd", "incident"]), now: now)
-            default:
-                action = try CaseActionValidator.ack(
-                    request.removing(["cmd", "incident"]), directory: snapshot.directory, now: now,
-                    attend: command == "attend")
-            }
-        } catch {
-            return Self.failure(error.code, error.text)
-        }
         let semaphore = DispatchSemaphore(value: 0)
         let box = ResultBox<Result<JSONObject, HLPError>>()
         state.store.submit(
@@ -127,12 +105,4 @@ extension HotlineApp {
 /// A value handed from a callback to a waiting thread (the semaphore orders the accesses).
 final class ResultBox<T>: @unchecked Sendable {
     var value: T?
-}
-
-extension JSONObject {
-    func removing(_ keys: Set<String>) -> JSONObject {
-        var o = JSONObject()
-        for (k, v) in members where !keys.contains(k) { o[k] = v }
-        return o
-    }
 }

@@ -1,0 +1,62 @@
+/// A request on the operator control socket, checked. Pure: the JSON object in, a typed
+/// request or an error out, so that no operator input reaches the daemon unchecked (and the
+/// fuzzer can drive it).
+public enum OperatorRequest: Sendable, Equatable {
+    case status
+    case incidents(openOnly: Bool, overdue: Bool, commune: String?, district: String?, limit: Int)
+    case show(incident: String)
+    /// REASSIGN, ACK, ATTEND or CLOSE, recorded with the operator's name.
+    case act(incident: String, CaseAction)
+    case stats(year: Int)
+    case reload
+
+    /// The years `stats` accepts.
+    public static let years = 2000...9999
+
+    public static func parse(_ request: JSONObject, directory: Directory, now: Timestamp) throws(HLPError) -> OperatorRequest {
+        guard let command = request["cmd"]?.stringValue else { throw HLPError(.syntax, "missing \"cmd\"") }
+        switch command {
+        case "status":
+            return .status
+        case "incidents":
+            let limit = request["limit"]?.integerValue ?? 100
+            return .incidents(
+                openOnly: request["open"]?.boolValue ?? false, overdue: request["overdue"]?.boolValue ?? false,
+                commune: request["commune"]?.stringValue, district: request["district"]?.stringValue,
+                limit: max(1, min(limit, 10_000)))
+        case "show":
+            return .show(incident: try incident(request))
+        case "reassign", "ack", "attend", "close":
+            let id = try incident(request)
+            var body = JSONObject()
+            for (k, v) in request.members where k != "cmd" && k != "incident" { body[k] = v }
+            switch command {
+            case "reassign":
+                guard let responder = request["responder"]?.stringValue else {
+                    throw HLPError(.syntax, "missing \"responder\"")
+                }
+                return .act(incident: id, .reassign(responder: responder, at: now))
+            case "close":
+                return .act(incident: id, try CaseActionValidator.close(body, now: now))
+            default:
+                return .act(
+                    incident: id,
+                    try CaseActionValidator.ack(body, directory: directory, now: now, attend: command == "attend"))
+            }
+        case "stats":
+            guard let year = request["year"]?.integerValue, years.contains(year) else {
+                throw HLPError(.invalid, "\"year\" must be a year from \(years.lowerBound) to \(years.upperBound), such as 2021")
+            }
+            return .stats(year: year)
+        case "reload":
+            return .reload
+        default:
+            throw HLPError(.unknownCommand, "unknown command \"\(CommandParser.printable(Array(command.utf8)))\"")
+        }
+    }
+
+    static func incident(_ request: JSONObject) throws(HLPError) -> String {
+        guard let id = request["incident"]?.stringValue else { throw HLPError(.syntax, "missing \"incident\"") }
+        return id
+    }
+}
