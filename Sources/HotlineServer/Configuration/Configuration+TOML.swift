@@ -150,7 +150,7 @@ extension Configuration {
             func number(_ key: String) throws(ConfigurationError) -> Double? {
                 guard let v = t[key] else { return nil }
                 guard let n = v.double ?? v.int.map(Double.init), n > 0, n <= 1_000_000 else {
-                    throw fail("limits.\(key) must be a number above 0")
+                    throw fail("limits.\(key) must be a number above 0 and at most 1000000")
                 }
                 return n
             }
