@@ -3,14 +3,12 @@ import HotlineCore
 
 extension IncidentStore {
     /// Stores one report (or finds its earlier copy) inside the batch's transaction.
-    func intake(_ job: IntakeJob, _ db: Database, _ context: inout BatchContext) throws -> Result<JSONObject, HLPError> {
+    func intake(_ job: IntakeJob, _ db: Database, _ context: inout BatchContext) throws -> Result<IntakeReceipt, HLPError> {
         let r = job.request
         let key = job.gateway.id + "\u{0}" + r.ref
         if let earlier = context.reports[key] {
             guard earlier.hash == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
-            guard case var .success(receipt) = earlier.result else { return earlier.result }
-            receipt["duplicate"] = .bool(true)
-            return .success(receipt)
+            return earlier.result.map(\.asDuplicate)
         }
         let result = try insertReport(job, db, &context)
         if case .success = result { context.reports[key] = (r.contentHash, result) }
@@ -21,34 +19,32 @@ extension IncidentStore {
         HLPError(.conflict, "ref \(ref) was already used with other content")
     }
 
+    /// One INSERT for a new report; only when (gateway, ref) is taken is the earlier one read.
+    /// Triage, due times and the receipt's bytes were prepared before the writer: here only
+    /// the shelter place, the incident number and the SQL.
     private func insertReport(_ job: IntakeJob, _ db: Database, _ context: inout BatchContext) throws
-        -> Result<JSONObject, HLPError>
+        -> Result<IntakeReceipt, HLPError>
     {
-        let r = job.request
-        if let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT content_hash, receipt FROM incident WHERE gateway = ? AND ref = ?"),
-            arguments: [job.gateway.id, r.ref])
-        {
-            guard (row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
-            return .success(try Self.decodeReceipt(row["receipt"], duplicate: true))
-        }
+        let p = job.report
+        let r = p.request
         // One commune may not take the province's shelter places: at its cap, no place is held.
         let capped = r.wantsShelter && context.heldByCommune[r.commune, default: 0] >= job.shelterCap
-        let triage = Triage.triage(
-            directory: job.directory, at: r.location, time: r.reportedAt, needsShelter: r.wantsShelter && !capped,
-            heldPlaces: context.heldPlaces)
-        let windows = job.deadlines[r.severity]
-        let number = context.nextID
-        context.nextID += 1
-        let receipt = Receipt(
-            incident: IncidentID.text(number), ref: r.ref, duplicate: false, severity: r.severity, triage: triage,
-            ackDue: r.reportedAt.adding(seconds: windows.ack), attendDue: r.reportedAt.adding(seconds: windows.attend))
-        if let shelter = triage.shelter {
-            context.heldPlaces[shelter.responder.id, default: 0] += 1
-            context.heldByCommune[r.commune, default: 0] += 1
+        var shelter: Assignment?
+        if r.wantsShelter, !capped {
+            let held = context.heldPlaces
+            shelter = p.shelterCandidates.first { $0.responder.shelterBeds - held[$0.responder.id, default: 0] > 0 }
+            if shelter == nil, p.shelterCandidates.count >= PreparedReport.shelterCandidateCount {
+                // Every nearby place is held: look further, through the whole directory.
+                shelter = Triage.triage(
+                    directory: job.directory, at: r.location, time: r.reportedAt, needsShelter: true, heldPlaces: held
+                ).shelter
+            }
         }
+        let number = context.nextID
+        let id = IncidentID.text(number)
+        let receipt = p.receiptText(incident: id, shelter: shelter)
         let district = job.directory.communes[r.commune]?.districtCode ?? ""
-        let assignedJSON = triage.assigned?.json ?? .null
+        let shelterJSON = (shelter?.json ?? .null).jsonText
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO incident (id, gateway, ref, content_hash, commune, district, village, severity,
@@ -56,46 +52,60 @@ extension IncidentStore {
                     caller, summary, reported_at, received_at, assigned, assigned_json, backups_json, shelter,
                     shelter_json, ack_due, attend_due, next_due, receipt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (gateway, ref) DO NOTHING
                 """)
-        let values: [(any DatabaseValueConvertible)?] = [
+        statement.setUncheckedArguments([
             number, job.gateway.id, r.ref, r.contentHash, r.commune, district, r.village, r.severity.rawValue,
-            r.requestedSeverity.rawValue, r.forms.map(\.rawValue).joined(separator: ","), r.location.lat,
-            r.location.lon, r.victims, r.children, r.vulnerable, r.injured, r.weapon, r.needsShelter, r.caller,
-            r.summary, r.reportedAt.seconds, job.receivedAt.seconds, triage.assigned?.responder.id,
-            assignedJSON.jsonText, JSONValue.array(triage.backups.map(\.json)).jsonText,
-            triage.shelter?.responder.id, (triage.shelter?.json ?? .null).jsonText, receipt.ackDue.seconds,
-            receipt.attendDue.seconds, receipt.ackDue.seconds, receipt.json.jsonText,
-        ]
-        try statement.execute(arguments: StatementArguments(values))
+            r.requestedSeverity.rawValue, p.formsText, r.location.lat, r.location.lon, r.victims, r.children,
+            r.vulnerable, r.injured, r.weapon, r.needsShelter, r.caller, r.summary, r.reportedAt.seconds,
+            job.receivedAt.seconds, p.assigned?.responder.id, p.assignedJSON, p.backupsJSON, shelter?.responder.id,
+            shelterJSON, p.ackDue.seconds, p.attendDue.seconds, p.ackDue.seconds, receipt,
+        ])
+        try statement.execute()
+        guard db.changesCount == 1 else {
+            // This gateway used the ref before (in an earlier batch): the same content gets the
+            // original receipt, other content a conflict.
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT id, severity, content_hash, receipt FROM incident WHERE gateway = ? AND ref = ?"),
+                    arguments: [job.gateway.id, r.ref])
+            else { throw StoreCorruption(reason: "incident of \(job.gateway.id) \(r.ref)") }
+            guard (row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
+            return .success(
+                IntakeReceipt(
+                    incident: IncidentID.text(row["id"]), severity: row["severity"], duplicate: false, text: row["receipt"]
+                ).asDuplicate)
+        }
+        context.nextID += 1
+        if let shelter {
+            context.heldPlaces[shelter.responder.id, default: 0] += 1
+            context.heldByCommune[r.commune, default: 0] += 1
+        }
         var detail: JSONObject = ["severity": .string(r.severity.rawValue)]
-        detail["assigned"] = triage.assigned.map { .string($0.responder.id) } ?? .null
-        if let shelter = triage.shelter { detail["shelter"] = .string(shelter.responder.id) }
+        detail["assigned"] = p.assigned.map { .string($0.responder.id) } ?? .null
+        if let shelter { detail["shelter"] = .string(shelter.responder.id) }
         try Self.addHistory(db, number, r.reportedAt, "reported", detail)
         // Records written at intake: they carry the current level and due = at.
-        let facts = OutboxFacts(
-            number: number, commune: r.commune, district: district, severity: r.severity, level: 0,
-            assigned: assignedJSON)
-        if r.children > 0 {
-            try appendOutbox(db, facts, reason: .childProtection, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
+        if r.children > 0 || r.weapon || r.severity == .critical || capped {
+            let facts = OutboxFacts(
+                number: number, commune: r.commune, district: district, severity: r.severity, level: 0,
+                assigned: p.assigned?.json ?? .null)
+            if r.children > 0 {
+                try appendOutbox(db, facts, reason: .childProtection, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
+            }
+            if r.weapon || r.severity == .critical {
+                try appendOutbox(db, facts, reason: .police, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
+            }
+            if capped {
+                try appendOutbox(db, facts, reason: .shelterCap, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
+            }
         }
-        if r.weapon || r.severity == .critical {
-            try appendOutbox(db, facts, reason: .police, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
-        }
-        if capped {
-            try appendOutbox(db, facts, reason: .shelterCap, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
-        }
-        return .success(receipt.json)
+        return .success(IntakeReceipt(incident: id, severity: r.severity.rawValue, duplicate: false, text: receipt))
     }
 
     static func addHistory(_ db: Database, _ number: Int64, _ at: Timestamp, _ event: String, _ detail: JSONObject) throws {
         try db.cachedStatement(sql: "INSERT INTO history (incident, at, event, detail) VALUES (?, ?, ?, ?)")
             .execute(arguments: [number, at.seconds, event, detail.jsonText])
-    }
-
-    /// The stored receipt (our own JSON), with the duplicate flag set.
-    static func decodeReceipt(_ text: String, duplicate: Bool) throws -> JSONObject {
-        guard case var .object(o) = try JSONParser.parse(text) else { throw StoreCorruption(reason: "receipt") }
-        o["duplicate"] = .bool(duplicate)
-        return o
     }
 }

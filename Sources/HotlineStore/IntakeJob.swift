@@ -2,7 +2,9 @@ import HotlineCore
 
 /// One REPORT waiting for the group commit.
 public struct IntakeJob: Sendable {
-    public var request: ReportRequest
+    /// The report with its triage and receipt worked out ahead of the writer.
+    public var report: PreparedReport
+    public var request: ReportRequest { report.request }
     public var gateway: Hotline
     /// The directory and deadlines in force when the line was read.
     public var directory: Directory
@@ -12,13 +14,14 @@ public struct IntakeJob: Sendable {
     /// province is alerted.
     public var shelterCap: Int
     /// Called once, on the writer thread, after the commit (or its failure).
-    public var completion: @Sendable (Result<JSONObject, HLPError>) -> Void
+    public var completion: @Sendable (Result<IntakeReceipt, HLPError>) -> Void
 
     public init(
         request: ReportRequest, gateway: Hotline, directory: Directory, deadlines: DeadlineTable,
-        receivedAt: Timestamp, shelterCap: Int = .max, completion: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void
+        receivedAt: Timestamp, shelterCap: Int = .max,
+        completion: @escaping @Sendable (Result<IntakeReceipt, HLPError>) -> Void
     ) {
-        self.request = request
+        self.report = PreparedReport(request, directory: directory, deadlines: deadlines)
         self.gateway = gateway
         self.directory = directory
         self.deadlines = deadlines

@@ -77,6 +77,6 @@ struct BatchContext {
     var heldByCommune: [String: Int]
     var nextID: Int64
     /// Reports of this batch by "gateway\0ref": content hash and outcome.
-    var reports: [String: (hash: String, result: Result<JSONObject, HLPError>)] = [:]
+    var reports: [String: (hash: String, result: Result<IntakeReceipt, HLPError>)] = [:]
     var outboxRecords = 0
 }

@@ -97,3 +97,42 @@ struct TriageTests {
         #expect(SeverityRules.inForce(requested: requested, weapon: weapon, injured: injured, children: children) == expected)
     }
 }
+
+struct PreparedReportTests {
+    static func request(_ json: String) throws -> ReportRequest {
+        guard case let .object(o) = try JSONParser.parse(json) else { throw HLPError(.syntax, "not an object") }
+        return try ReportValidator.validate(
+            o, commune: "14320", directory: Fixtures.directory, now: Timestamp(rfc3339: "2026-11-29T08:00:00Z")!)
+    }
+
+    @Test(arguments: [
+        #"{"ref":"p-1","severity":"normal","forms":["economic"]}"#,
+        #"{"ref":"p-2","severity":"critical","forms":["physical","sexual"],"village":"V14320-03"}"#,
+        #"{"ref":"p:3_x.y-z","severity":"low","forms":["psychological"],"needs_shelter":true,"reported_at":"2026-11-29T01:00:00+07:00"}"#,
+    ])
+    func theReceiptTextIsTheReceiptObject(json: String) throws {
+        let r = try Self.request(json)
+        let d = Fixtures.directory
+        let p = PreparedReport(r, directory: d, deadlines: .defaults)
+        let triage = Triage.triage(
+            directory: d, at: r.location, time: r.reportedAt, needsShelter: r.wantsShelter, heldPlaces: [:])
+        #expect(p.assigned == triage.assigned)
+        #expect(p.backups == triage.backups)
+        // With no place held, the first candidate is triage's shelter.
+        #expect(p.shelterCandidates.first == triage.shelter)
+        #expect(p.shelterCandidates.isEmpty == !r.wantsShelter)
+        let w = DeadlineTable.defaults[r.severity]
+        let receipt = Receipt(
+            incident: "INC-000042", ref: r.ref, duplicate: false, severity: r.severity, triage: triage,
+            ackDue: r.reportedAt.adding(seconds: w.ack), attendDue: r.reportedAt.adding(seconds: w.attend))
+        let text = p.receiptText(incident: "INC-000042", shelter: triage.shelter)
+        #expect(text == receipt.json.jsonText)
+        // The duplicate flag flips in place, and only it.
+        let stored = IntakeReceipt(incident: "INC-000042", severity: r.severity.rawValue, duplicate: false, text: text)
+        var expected = receipt.json
+        expected["duplicate"] = true
+        #expect(try JSONParser.parse(stored.asDuplicate.text) == .object(expected))
+        #expect(stored.asDuplicate.duplicate)
+        #expect(stored.asDuplicate.asDuplicate == stored.asDuplicate)
+    }
+}

@@ -28,12 +28,19 @@ enum StoreFixtures {
 }
 
 extension IncidentStore {
+    /// The receipt as an object (the store hands back its text).
     func submit(_ request: ReportRequest, gateway: Hotline = StoreFixtures.gateway()) async -> Result<JSONObject, HLPError> {
-        await withCheckedContinuation { continuation in
+        let result: Result<IntakeReceipt, HLPError> = await withCheckedContinuation { continuation in
             submit(
                 IntakeJob(
                     request: request, gateway: gateway, directory: StoreFixtures.directory, deadlines: .defaults,
                     receivedAt: StoreFixtures.now, completion: { continuation.resume(returning: $0) }))
+        }
+        return result.map { receipt in
+            guard case let .object(o) = try? JSONParser.parse(receipt.text) else { fatalError("receipt is not JSON") }
+            #expect(o["duplicate"] == .bool(receipt.duplicate))
+            #expect(o["incident"] == .string(receipt.incident))
+            return o
         }
     }
 

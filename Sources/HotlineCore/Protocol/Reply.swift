@@ -1,6 +1,8 @@
 /// One reply line: `OK <json-object>` or `ERR <code> <text>`.
 public enum Reply: Sendable, Equatable {
     case ok(JSONObject)
+    /// `OK ` and an object already rendered as one line of JSON (a stored or prepared receipt).
+    case okText(String)
     case err(HLPError)
 
     public static func error(_ code: ErrorCode, _ text: String) -> Reply { .err(HLPError(code, text)) }
@@ -11,6 +13,8 @@ public enum Reply: Sendable, Equatable {
         switch self {
         case let .ok(object):
             return "OK " + object.jsonText
+        case let .okText(text):
+            return "OK " + text
         case let .err(e):
             var text = ""
             for scalar in e.text.unicodeScalars {

@@ -59,6 +59,16 @@ public enum Triage {
         return TriageResult(assigned: chosen.first, backups: Array(chosen.dropFirst()), shelter: shelter)
     }
 
+    /// The `count` nearest health facilities that have shelter beds at all, nearest first.
+    public static func shelterCandidates(directory: Directory, at point: GeoPoint, count: Int) -> [Assignment] {
+        let responders = directory.responders
+        return directory.facilityIndex.nearest(to: point, k: count) { item in
+            responders[directory.facilities[item]].shelterBeds > 0
+        }.map {
+            Assignment(responder: responders[directory.facilities[$0.item]], distanceMeters: Int($0.meters.rounded()))
+        }
+    }
+
     /// Whether a report needs a shelter place.
     public static func needsShelter(severity: Severity, injured: Bool, needsShelter: Bool) -> Bool {
         severity == .critical || injured || needsShelter

@@ -38,10 +38,10 @@ public final class HotlineMetrics: Sendable {
         connectionsRefused = CoreMetrics.Counter(label: "hotline_connections_total", dimensions: [("outcome", "refused")], factory: factory)
     }
 
-    func report(outcome result: Result<JSONObject, HLPError>, nanoseconds: Int64) {
+    func report(outcome result: Result<IntakeReceipt, HLPError>, nanoseconds: Int64) {
         switch result {
         case let .success(receipt):
-            (receipt["duplicate"] == true ? reportsDuplicate : reportsStored).increment()
+            (receipt.duplicate ? reportsDuplicate : reportsStored).increment()
             receiptLatency.recordNanoseconds(nanoseconds)
         case .failure:
             reportsRefused.increment()

@@ -224,16 +224,15 @@ final class ConnectionHandler: ChannelInboundHandler {
             let logger = self.logger
             let metrics = state.metrics
             let readAt = NIODeadline.now()
-            let completion = durableWrite { result in
+            let completion = durableWrite(render: { Reply.okText($0.text) }) { (result: Result<IntakeReceipt, HLPError>) in
                 metrics.report(outcome: result, nanoseconds: (NIODeadline.now() - readAt).nanoseconds)
                 switch result {
                 case let .success(receipt):
                     logger.info(
                         "report stored",
                         metadata: [
-                            "incident": "\(receipt["incident"]?.stringValue ?? "")",
-                            "severity": "\(receipt["severity"]?.stringValue ?? "")",
-                            "duplicate": "\(receipt["duplicate"]?.boolValue ?? false)",
+                            "incident": "\(receipt.incident)", "severity": "\(receipt.severity)",
+                            "duplicate": "\(receipt.duplicate)",
                         ])
                 case let .failure(error):
                     logger.notice("report refused", metadata: ["code": "\(error.code.rawValue)"])
@@ -246,7 +245,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case let .caseAction(incident, action, gateway):
             let snapshot = state.snapshot
             let logger = self.logger
-            let completion = durableWrite { result in
+            let completion = durableWrite(render: { Reply.ok($0) }) { (result: Result<JSONObject, HLPError>) in
                 switch result {
                 case .success:
                     logger.info("case updated", metadata: ["incident": "\(incident)", "verb": "\(action.verb)"])
@@ -291,17 +290,26 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Takes a reply slot for a write that goes through the store, and returns the completion
-    /// that logs the outcome and fills the slot on the event loop once the write is durable.
-    private func durableWrite(log: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void)
-        -> @Sendable (Result<JSONObject, HLPError>) -> Void
-    {
+    /// the writer calls once the write is durable (or failed). The completion only hops to the
+    /// event loop: logging, metrics and rendering the reply happen there, not on the writer.
+    private func durableWrite<Success: Sendable>(
+        render: @escaping @Sendable (Success) -> Reply,
+        log: @escaping @Sendable (Result<Success, HLPError>) -> Void
+    ) -> @Sendable (Result<Success, HLPError>) -> Void {
         let seq = reserve()
         uncommittedWrites += 1
         let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
         let eventLoop = context!.eventLoop
         return { result in
-            log(result)
-            eventLoop.execute { bound.value.committed(seq, Self.reply(result)) }
+            eventLoop.execute {
+                log(result)
+                let reply: Reply
+                switch result {
+                case let .success(value): reply = render(value)
+                case let .failure(error): reply = .err(error)
+                }
+                bound.value.committed(seq, reply)
+            }
         }
     }
 
