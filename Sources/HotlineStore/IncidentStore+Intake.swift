@@ -82,10 +82,8 @@ extension IncidentStore {
             context.heldPlaces[shelter.responder.id, default: 0] += 1
             context.heldByCommune[r.commune, default: 0] += 1
         }
-        var detail: JSONObject = ["severity": .string(r.severity.rawValue)]
-        detail["assigned"] = p.assigned.map { .string($0.responder.id) } ?? .null
-        if let shelter { detail["shelter"] = .string(shelter.responder.id) }
-        try Self.addHistory(db, number, r.reportedAt, "reported", detail)
+        // No history row for the report itself: STATUS derives its "reported" event from the
+        // stored receipt (one B-tree insert fewer per report on the writer).
         // Records written at intake: they carry the current level and due = at.
         if r.children > 0 || r.weapon || r.severity == .critical || capped {
             let facts = OutboxFacts(

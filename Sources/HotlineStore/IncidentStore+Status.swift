@@ -64,6 +64,17 @@ extension IncidentStore {
         o["close_note"] = JSONValue(row["close_note"] as String?)
         o["retract_reason"] = JSONValue(row["retract_reason"] as String?)
         var events: [JSONValue] = []
+        // The "reported" event, from the receipt as stored (databases written before the
+        // receipt stood for it hold it as a history row: shown once either way).
+        if (history.first?["event"] as String?) != "reported" {
+            var e: JSONObject = ["at": time("reported_at"), "event": "reported"]
+            if case let .object(receipt) = try JSONParser.parse(row["receipt"] as String) {
+                e["severity"] = receipt["severity"]
+                e["assigned"] = receipt["assigned"]?.objectValue?["id"] ?? .null
+                if let shelter = receipt["shelter"]?.objectValue?["id"] { e["shelter"] = shelter }
+            }
+            events.append(.object(e))
+        }
         for h in history {
             var e: JSONObject = ["at": .string(Timestamp(seconds: h["at"]).rfc3339), "event": .string(h["event"])]
             if case let .object(detail) = try JSONParser.parse(h["detail"] as String) {

@@ -23,6 +23,9 @@ public final class IncidentStore: @unchecked Sendable {
     private var outboxObserver: (@Sendable () -> Void)?
     private var commitObserver: (@Sendable (_ jobs: Int, _ ok: Bool) -> Void)?
 
+    /// Where the writer's finished batches are freed.
+    static let reclaimer = DispatchQueue(label: "hotline.store.reclaim", qos: .utility)
+
     /// Largest number of jobs in one transaction.
     public static let maxBatch = 4096
     /// Largest number of incidents escalated in one transaction.
@@ -201,6 +204,10 @@ public final class IncidentStore: @unchecked Sendable {
         commitObserver?(batch.count, true)
         for completion in completions { completion() }
         if context.outboxRecords > 0 { observer?() }
+        // Freeing a batch (thousands of jobs and their receipts) is not serial work: the last
+        // references go to another thread, so the writer can start the next transaction.
+        let garbage = Reclaimed((batch, completions, context))
+        Self.reclaimer.async { withExtendedLifetime(garbage) {} }
     }
 
     /// Does one job inside the batch's transaction; returns what to call after the commit.
@@ -236,6 +243,12 @@ public final class IncidentStore: @unchecked Sendable {
     public func heldShelterPlaces() throws -> [String: Int] {
         try pool.read { db in try Self.fetchHeldPlaces(db) }
     }
+}
+
+/// Values handed to the reclaimer only to be released there; nothing reads them.
+private final class Reclaimed: @unchecked Sendable {
+    let value: Any
+    init(_ value: Any) { self.value = value }
 }
 
 struct StoreCorruption: Error, CustomStringConvertible {

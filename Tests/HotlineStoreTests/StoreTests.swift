@@ -141,21 +141,26 @@ struct StoreTests {
         try store.setMaximumPageCount(pages)  // the disk is "full"
         let big = String(repeating: "x", count: 2000)
         var failures = 0
+        var receipted: Set<String> = ["ok1"]
         for i in 0..<20 {
             let r = StoreFixtures.request(#"{"ref":"full\#(i)","severity":"low","forms":["economic"],"summary":"\#(big)"}"#)
             if case let .failure(e) = await store.submit(r) {
                 #expect(e.code == .unavailable)
                 failures += 1
+            } else {
+                receipted.insert("full\(i)")
             }
         }
         #expect(failures > 0)
         let stored = try store.count()
         #expect(stored == 1 + 20 - failures)
-        // History rows exist exactly for stored incidents: nothing half-stored.
-        let orphans = try await DatabaseQueue(path: store.path).read {
-            try Int.fetchOne($0, sql: "SELECT count(*) FROM incident WHERE id NOT IN (SELECT incident FROM history)")!
+        // Exactly the receipted reports are stored, each whole (its receipt readable): nothing
+        // half-stored.
+        let rows = try await DatabaseQueue(path: store.path).read {
+            try Row.fetchAll($0, sql: "SELECT ref, receipt FROM incident")
         }
-        #expect(orphans == 0)
+        #expect(Set(rows.map { $0["ref"] as String }) == receipted)
+        for row in rows { #expect((try? JSONParser.parse(row["receipt"] as String).objectValue) != nil) }
         try store.setMaximumPageCount(1_073_741_823)
         let after = try await store.submit(StoreFixtures.request(#"{"ref":"full0","severity":"low","forms":["economic"],"summary":"\#(big)"}"#))
         #expect((try? after.get()) != nil)

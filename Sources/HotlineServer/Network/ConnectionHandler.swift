@@ -1,6 +1,7 @@
 import HotlineCore
 import HotlineStore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -41,6 +42,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// them so that it sees what was sent before it.
     private var uncommittedWrites = 0
     private var readsAfterCommit: [() -> Void] = []
+    /// Store completions waiting for this connection's event loop: filled by the writer,
+    /// drained in one hop per batch (one flush for all their replies, not one each).
+    private let inbox = CompletionInbox()
+    /// While draining the inbox, replies are written but not flushed.
+    private var holdingFlush = false
     private let maxPending = HLPDefaults.maxPipelinedRequests
 
     private let flags: ConnectionFlags
@@ -142,6 +148,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func finishIfDrained() {
         guard draining || (inputClosed && waiting.isEmpty), slots.isEmpty, let context else { return }
+        context.flush()  // replies written while a drain held the flush go out before the close
         context.close(promise: nil)
     }
 
@@ -300,17 +307,30 @@ final class ConnectionHandler: ChannelInboundHandler {
         uncommittedWrites += 1
         let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
         let eventLoop = context!.eventLoop
+        let inbox = self.inbox
         return { result in
-            eventLoop.execute {
+            let first = inbox.push {
                 log(result)
                 let reply: Reply
                 switch result {
                 case let .success(value): reply = render(value)
                 case let .failure(error): reply = .err(error)
                 }
-                bound.value.committed(seq, reply)
+                return (seq, reply)
             }
+            if first { eventLoop.execute { bound.value.drainInbox() } }
         }
+    }
+
+    /// Fills the slots of every completion that arrived, then flushes once.
+    private func drainInbox() {
+        holdingFlush = true
+        for item in inbox.takeAll() {
+            let (seq, reply) = item()
+            committed(seq, reply)
+        }
+        holdingFlush = false
+        context?.flush()
     }
 
     /// A write of this connection is durable (or failed): reads waiting for it may run.
@@ -364,8 +384,30 @@ final class ConnectionHandler: ChannelInboundHandler {
                 return
             }
         }
-        if wrote { context.flush() }
+        if wrote, !holdingFlush { context.flush() }
         finishIfDrained()
         if !waiting.isEmpty { processWaiting() }
+    }
+}
+
+/// Completions handed from the store's writer to one connection's event loop. `push` says
+/// whether the inbox was empty (then the caller schedules one drain for all that follow).
+final class CompletionInbox: Sendable {
+    typealias Item = @Sendable () -> (Int, Reply)
+    private let items = NIOLockedValueBox<[Item]>([])
+
+    func push(_ item: @escaping Item) -> Bool {
+        items.withLockedValue {
+            $0.append(item)
+            return $0.count == 1
+        }
+    }
+
+    func takeAll() -> [Item] {
+        items.withLockedValue {
+            let all = $0
+            $0 = []
+            return all
+        }
     }
 }
