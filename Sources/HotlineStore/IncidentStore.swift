@@ -12,6 +12,7 @@ public final class IncidentStore: @unchecked Sendable {
     // init before it starts).
     public let path: String
     let pool: DatabasePool
+    private var checkpointer: Checkpointer?
     private let condition = NSCondition()
     private var pending: [WriterJob] = []
     private var stopping = false
@@ -69,6 +70,7 @@ public final class IncidentStore: @unchecked Sendable {
             heldPlaces = try Self.fetchHeldPlaces(db)
             heldByCommune = try Self.fetchHeldPlaces(db, by: "commune")
         }
+        checkpointer = try Checkpointer(path: path)
         let thread = Thread { [unowned self] in self.writerLoop() }
         thread.name = "hotline-writer"
         thread.start()
@@ -138,7 +140,10 @@ public final class IncidentStore: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         while !stopped { condition.wait() }
+        let checkpointer = self.checkpointer
+        self.checkpointer = nil
         condition.unlock()
+        checkpointer?.stop()
     }
 
     /// Test hook: limit the database's size in pages, to simulate a full disk.
