@@ -130,6 +130,7 @@ let package = Package(
             name: "HotlineServerTests",
             dependencies: [
                 "HotlineServer", "HotlineStore", "HotlineCore", "HotlineControl", "HotlineClient",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -37,7 +37,13 @@ public final class GatewayClient: @unchecked Sendable {
         let c = try HLPConnection(host: settings.host, port: settings.port, tls: settings.tls)
         switch try c.request("AUTH \(settings.gateway) \(settings.token)") {
         case .ok: break
-        case let .err(code, text): throw HLPClientError.refused(code: code, text: text)
+        case let .err("auth-failed", text):
+            c.close()
+            throw HLPClientError.credentials(
+                "the daemon refused the token of \(settings.gateway) (auth-failed: \(text)); put the gateway's current token in its token file")
+        case let .err(code, text):
+            c.close()
+            throw HLPClientError.refused(code: code, text: text)
         }
         connection = c
         return c
@@ -63,7 +69,7 @@ public final class GatewayClient: @unchecked Sendable {
                 connection?.close()
                 connection = nil
                 for i in todo { results[i] = .failure(error) }
-                if case .refused = error { break }  // AUTH refused: no point retrying
+                if !error.isTemporary { break }  // AUTH refused: no point retrying
             } catch {
                 connection = nil
                 for i in todo { results[i] = .failure(.connection("\(error)")) }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HotlineCore
 import TOMLKit
 
@@ -54,15 +57,28 @@ public struct GatewayConfiguration: Sendable {
         return c
     }
 
-    /// The token, read from its file (first line, trimmed).
-    public func token() throws -> String {
-        guard let data = FileManager.default.contents(atPath: tokenFile),
-            let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first
-        else { throw Failure(description: "\(tokenFile): cannot read the gateway token") }
-        return line.trimmingCharacters(in: .whitespaces)
+    /// The token, read from its file (first line, trimmed). Fails with the cause.
+    public func token() throws(HLPClientError) -> String {
+        let fd = open(tokenFile, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            let cause = e == ENOENT ? "no such file" : String(cString: strerror(e))
+            throw .credentials("the token file \(tokenFile) cannot be read: \(cause)")
+        }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n >= 0 else { throw .credentials("the token file \(tokenFile) cannot be read: \(String(cString: strerror(errno)))") }
+        let line = String(decoding: bytes[..<n], as: UTF8.self).split(separator: "\n").first?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !line.isEmpty else { throw .credentials("the token file \(tokenFile) is empty") }
+        return line
     }
 
-    public func client() throws -> GatewayClient {
-        GatewayClient(.init(host: host, port: port, gateway: gateway, token: try token(), tls: tls))
+    /// A client with the gateway's token, or why there cannot be one.
+    public func client() -> Result<GatewayClient, HLPClientError> {
+        Result { () throws(HLPClientError) -> GatewayClient in
+            GatewayClient(.init(host: host, port: port, gateway: gateway, token: try token(), tls: tls))
+        }
     }
 }

@@ -27,12 +27,22 @@ public enum HLPClientError: Error, Sendable, Equatable, CustomStringConvertible 
     case refused(code: String, text: String)
     /// No connection, or it broke: try again later.
     case connection(String)
+    /// The gateway's credentials: the daemon refused its token (AUTH `auth-failed`), or the
+    /// token file cannot be read. Not the report's fault: it stays pending until they work.
+    case credentials(String)
 
     public var description: String {
         switch self {
         case let .refused(code, text): "\(code): \(text)"
         case let .connection(why): "no connection: \(why)"
+        case let .credentials(why): "waiting for a valid token: \(why)"
         }
+    }
+
+    /// Whether a report that met this error stays in the spool to be sent again.
+    public var keepsReport: Bool {
+        if case .credentials = self { return true }
+        return isTemporary
     }
 
     /// Worth retrying later: no connection, `unavailable` or `rate-limited`.
@@ -40,6 +50,7 @@ public enum HLPClientError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .connection: true
         case let .refused(code, _): code == "unavailable" || code == "rate-limited"
+        case .credentials: false
         }
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import HotlineCore
 
@@ -17,10 +20,20 @@ public final class Spool: Sendable {
         public var error: String?
     }
 
+    public let path: String
+
+    /// Opens the spool, creating it in WAL mode the first time. Many processes may use one
+    /// spool at once (a telephone system starts one per call): each waits up to 30 s for the
+    /// write lock, which is held only for a row's insert or a batch's outcome.
     public init(path: String) throws {
+        self.path = path
         var config = Configuration()
+        config.busyMode = .timeout(30)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            // Switching to WAL needs the database to itself: only when it is not WAL yet.
+            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         queue = try DatabaseQueue(path: path, configuration: config)
@@ -37,6 +50,9 @@ public final class Spool: Sendable {
                         error TEXT
                     )
                     """)
+            // Reports an earlier version marked refused because the gateway's token was refused
+            // were never refused by the daemon: they are pending again.
+            try db.execute(sql: "UPDATE spool SET state = 'pending' WHERE state = 'refused' AND error LIKE 'auth-failed:%'")
         }
     }
 
@@ -77,33 +93,81 @@ public final class Spool: Sendable {
             error: row["error"])
     }
 
-    /// Sends every pending report in order (pipelined); stores receipts and refusals. Returns
-    /// (delivered, refused, still pending).
+    /// What a flush did.
+    public struct FlushOutcome: Sendable, Equatable {
+        public var delivered = 0
+        public var refused = 0
+        public var pending = 0
+        /// Set when the gateway's credentials stopped the flush (its reports stay pending).
+        public var credentials: String?
+    }
+
+    /// Sends every pending report in order (pipelined) and stores receipts and refusals, as
+    /// the only flusher of this spool (other processes wait for the lock, up to `wait`
+    /// seconds; then their reports stay pending for the next flush). Reports that come in
+    /// while it sends are sent in the same turn.
     @discardableResult
-    public func flush(_ client: GatewayClient) throws -> (delivered: Int, refused: Int, pending: Int) {
-        let todo = try pending()
-        guard !todo.isEmpty else { return (0, 0, 0) }
-        let results = client.send(todo.map { "REPORT " + $0.body.jsonText })
-        var delivered = 0, refused = 0, left = 0
-        try queue.write { db in
-            for (entry, result) in zip(todo, results) {
-                switch result {
-                case let .success(receipt):
-                    try db.execute(
-                        sql: "UPDATE spool SET state = 'delivered', receipt = ?, error = NULL WHERE ref = ?",
-                        arguments: [receipt.jsonText, entry.ref])
-                    delivered += 1
-                case let .failure(error) where error.isTemporary:
-                    try db.execute(sql: "UPDATE spool SET error = ? WHERE ref = ?", arguments: [error.description, entry.ref])
-                    left += 1
-                case let .failure(error):
-                    try db.execute(
-                        sql: "UPDATE spool SET state = 'refused', error = ? WHERE ref = ?",
-                        arguments: [error.description, entry.ref])
-                    refused += 1
+    public func flush(_ client: Result<GatewayClient, HLPClientError>, wait: TimeInterval = 60) throws -> FlushOutcome {
+        guard let lock = FlushLock(path + ".flush-lock", wait: wait) else {
+            return FlushOutcome(pending: try pending().count)
+        }
+        defer { lock.release() }
+        var outcome = FlushOutcome()
+        var sent: Set<String> = []
+        while true {
+            let todo = try pending().filter { !sent.contains($0.ref) }
+            if todo.isEmpty { break }
+            let results: [Result<JSONObject, HLPClientError>]
+            switch client {
+            case let .success(client): results = client.send(todo.map { "REPORT " + $0.body.jsonText })
+            case let .failure(error): results = todo.map { _ in .failure(error) }
+            }
+            try queue.write { db in
+                for (entry, result) in zip(todo, results) {
+                    sent.insert(entry.ref)
+                    switch result {
+                    case let .success(receipt):
+                        try db.execute(
+                            sql: "UPDATE spool SET state = 'delivered', receipt = ?, error = NULL WHERE ref = ?",
+                            arguments: [receipt.jsonText, entry.ref])
+                        outcome.delivered += 1
+                    case let .failure(error) where error.keepsReport:
+                        try db.execute(sql: "UPDATE spool SET error = ? WHERE ref = ?", arguments: [error.description, entry.ref])
+                        outcome.pending += 1
+                        if case .credentials = error { outcome.credentials = error.description }
+                    case let .failure(error):
+                        try db.execute(
+                            sql: "UPDATE spool SET state = 'refused', error = ? WHERE ref = ?",
+                            arguments: [error.description, entry.ref])
+                        outcome.refused += 1
+                    }
                 }
             }
+            if outcome.pending > 0 { break }  // the daemon or the token is not there: later
         }
-        return (delivered, refused, left)
+        return outcome
+    }
+}
+
+/// One flusher per spool: an exclusive `flock` on a file beside it, waited for with a limit.
+final class FlushLock {
+    private let fd: Int32
+
+    init?(_ path: String, wait: TimeInterval) {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        let deadline = Date().addingTimeInterval(wait)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+                close(fd)
+                return nil
+            }
+            usleep(20_000)
+        }
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
     }
 }

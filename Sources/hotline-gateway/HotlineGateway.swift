@@ -9,8 +9,11 @@ struct HotlineGateway: ParsableCommand {
         commandName: "hotline-gateway",
         abstract: "A commune hotline's gateway to the province's Hotline daemon: reports are spooled before they are sent.",
         discussion: """
-            Exit codes of send and flush: 0 accepted (receipt printed), 75 spooled for later (no connection or the \
-            daemon is busy; run flush), 65 refused (the reason is printed), 78 configuration error.
+            Exit codes of send, new and flush: 0 accepted (receipt printed), 65 refused by the daemon (the reason \
+            is printed), 74 the report could not be saved in the spool, 75 saved for later (no connection, the \
+            daemon is busy, or another process is sending this spool's reports; run flush), 77 saved, waiting for a \
+            valid token (the daemon refused the gateway's token, or its token file cannot be read: fix it, then \
+            flush), 78 configuration error.
             """,
         subcommands: [Send.self, New.self, Pending.self, Flush.self, Status.self, Ack.self, Attend.self, Close.self, Retract.self])
 }
@@ -30,8 +33,35 @@ struct GatewayOptions: ParsableArguments {
 
 enum Outcome {
     static let accepted: Int32 = 0
-    static let spooled: Int32 = 75
-    static let refused: Int32 = 65
+    static let refused: Int32 = 65  // EX_DATAERR
+    static let cannotSave: Int32 = 74  // EX_IOERR
+    static let spooled: Int32 = 75  // EX_TEMPFAIL
+    static let credentials: Int32 = 77  // EX_NOPERM
+}
+
+/// Saves a report in the spool (exit 74 if it cannot be), then sends what is pending.
+/// Returns the stored body and the report's entry after the attempt.
+func saveAndSend(_ report: JSONObject, _ config: GatewayConfiguration) throws -> (body: JSONObject, entry: Spool.Entry?, flush: Spool.FlushOutcome?) {
+    let spool: Spool
+    let body: JSONObject
+    do {
+        spool = try Spool(path: config.spoolPath)
+        body = try spool.add(report)
+    } catch {
+        FileHandle.standardError.write(Data("hotline-gateway: cannot save the report in \(config.spoolPath): \(error)\n".utf8))
+        throw ExitCode(Outcome.cannotSave)
+    }
+    let ref = body["ref"]?.stringValue ?? ""
+    // The report is safe in the spool: whatever happens now, it is not lost.
+    let flush = try? spool.flush(config.client())
+    return (body, try? spool.entry(ref: ref), flush)
+}
+
+/// Says why a saved report is waiting for a valid token, and exits 77.
+func credentialsProblem(_ why: String, ref: String) -> ExitCode {
+    FileHandle.standardError.write(Data("hotline-gateway: \(why)\n".utf8))
+    print("saved, not sent: \(ref) waits for a valid token; fix the gateway's token, then run: hotline-gateway flush")
+    return ExitCode(Outcome.credentials)
 }
 
 struct Send: ParsableCommand {
@@ -83,19 +113,17 @@ struct Send: ParsableCommand {
             if let summary { report["summary"] = .string(summary) }
         }
         if let ref { report["ref"] = .string(ref) }
-        let spool = try Spool(path: config.spoolPath)
-        let body = try spool.add(report)
+        let (body, entry, flush) = try saveAndSend(report, config)
         let ref = body["ref"]?.stringValue ?? ""
-        _ = try? spool.flush(try config.client())
-        guard let entry = try spool.entry(ref: ref) else { throw ExitCode(Outcome.spooled) }
-        switch entry.state {
+        switch entry?.state {
         case "delivered":
-            print(entry.receipt?.jsonText ?? "{}")
+            print(entry?.receipt?.jsonText ?? "{}")
         case "refused":
-            print("refused: \(entry.error ?? "?") (ref \(ref))")
+            print("refused: \(entry?.error ?? "?") (ref \(ref))")
             throw ExitCode(Outcome.refused)
         default:
-            print("spooled: \(ref) will be sent when the daemon can be reached (\(entry.error ?? "not sent yet"))")
+            if let why = flush?.credentials { throw credentialsProblem(why, ref: ref) }
+            print("spooled: \(ref) will be sent when the daemon can be reached (\(entry?.error ?? "another process is sending; not sent yet"))")
             throw ExitCode(Outcome.spooled)
         }
     }
@@ -121,10 +149,7 @@ struct New: ParsableCommand {
                 FileHandle.standardOutput.write(Data(text.utf8))
             })
         guard let report = taker.interview() else { throw ExitCode.failure }
-        let spool = try Spool(path: config.spoolPath)
-        let body = try spool.add(report)
-        _ = try? spool.flush(try config.client())
-        let entry = try spool.entry(ref: body["ref"]?.stringValue ?? "")
+        let (body, entry, flush) = try saveAndSend(report, config)
         switch entry?.state {
         case "delivered":
             print("\n" + taker.instructions(entry?.receipt ?? JSONObject()), terminator: "")
@@ -134,6 +159,7 @@ struct New: ParsableCommand {
         default:
             print(english ? "Saved; it will be sent when the province server can be reached. Call the commune's responders directly."
                 : "Đã lưu; sẽ gửi khi kết nối được máy chủ tỉnh. Hãy gọi trực tiếp tổ phản ứng của xã.")
+            if let why = flush?.credentials { throw credentialsProblem(why, ref: body["ref"]?.stringValue ?? "") }
             throw ExitCode(Outcome.spooled)
         }
     }
@@ -160,8 +186,12 @@ struct Flush: ParsableCommand {
     func run() throws {
         let config = try options.load()
         let spool = try Spool(path: config.spoolPath)
-        let r = try spool.flush(try config.client())
+        let r = try spool.flush(config.client())
         print("delivered \(r.delivered), refused \(r.refused), still pending \(r.pending)")
+        if let why = r.credentials {
+            FileHandle.standardError.write(Data("hotline-gateway: \(why)\n".utf8))
+            throw ExitCode(Outcome.credentials)
+        }
         if r.pending > 0 { throw ExitCode(Outcome.spooled) }
         if r.refused > 0 { throw ExitCode(Outcome.refused) }
     }
@@ -173,7 +203,7 @@ struct Status: ParsableCommand {
     @Argument var incident: String
 
     func run() throws {
-        try show(try options.load().client().status(incident))
+        try show(options.load().client().flatMap { $0.status(incident) })
     }
 }
 
@@ -184,7 +214,7 @@ func act(_ options: GatewayOptions, _ verb: String, _ incident: String, _ body: 
         guard case let .object(o)? = try? JSONParser.parse(body) else { throw ValidationError("the body must be a JSON object") }
         object = o
     }
-    try show(try options.load().client().act(verb, incident, object))
+    try show(options.load().client().flatMap { $0.act(verb, incident, object) })
 }
 
 struct Ack: ParsableCommand {
@@ -224,6 +254,9 @@ func show(_ result: Result<JSONObject, HLPClientError>) throws {
     switch result {
     case let .success(o):
         print(o.jsonText)
+    case let .failure(.credentials(why)):
+        print("not sent: waiting for a valid token: \(why)")
+        throw ExitCode(Outcome.credentials)
     case let .failure(e):
         print("\(e.isTemporary ? "unavailable" : "refused"): \(e)")
         throw ExitCode(e.isTemporary ? Outcome.spooled : Outcome.refused)

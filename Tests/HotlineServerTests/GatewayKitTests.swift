@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HotlineClient
 import HotlineCore
 import Testing
@@ -83,6 +84,89 @@ struct GatewayKitTests {
             "hotline-gateway", ["close", "--config", config, "INC-000003", #"{"offender_measures":["none"],"victim_support":["none"]}"#])
         #expect(againCode == 65)
         #expect(again.contains("conflict"))
+    }
+
+    @Test func aRefusedOrUnreadableTokenKeepsTheCallsUntilTheTokenWorks() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let folder = temporaryFolder()
+        let config = try Self.gatewayConfig(folder: folder, port: daemon.port)
+        let tokenFile = folder + "/gateway.token"
+        // A report an earlier version marked refused for a refused token: pending again.
+        do {
+            _ = try Spool(path: folder + "/spool.sqlite")
+            try DatabaseQueue(path: folder + "/spool.sqlite").write { db in
+                try db.execute(
+                    sql: "INSERT INTO spool (ref, body, state, error) VALUES ('wt-0', ?, 'refused', 'auth-failed: wrong gateway or token')",
+                    arguments: [#"{"ref":"wt-0","severity":"normal","forms":["economic"],"reported_at":"2026-11-29T01:00:00Z"}"#])
+            }
+        }
+        // A wrong (or rotated) token: the call is kept, the gateway says what to fix, exit 77.
+        try "wrong-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let (wrongCode, wrong) = try DaemonProcess.run(
+            "hotline-gateway", ["send", "--config", config, "--ref", "wt-1", "--severity", "high", "--form", "physical"])
+        #expect(wrongCode == 77, "\(wrong)")
+        #expect(wrong.contains("saved, not sent: wt-1 waits for a valid token"))
+        #expect(wrong.contains("refused the token of HL-14638 (auth-failed"))
+        // No token file: the same, naming the file.
+        try FileManager.default.removeItem(atPath: tokenFile)
+        let (missingCode, missing) = try DaemonProcess.run(
+            "hotline-gateway", ["send", "--config", config, "--ref", "wt-2", "--severity", "low", "--form", "economic"])
+        #expect(missingCode == 77, "\(missing)")
+        #expect(missing.contains("the token file \(tokenFile) cannot be read: no such file"))
+        let (pendingCode, pending) = try DaemonProcess.run("hotline-gateway", ["pending", "--config", config])
+        #expect(pendingCode == 0)
+        #expect(pending.hasSuffix("3 pending\n"), "\(pending)")
+        #expect(pending.contains("wt-1") && pending.contains("waiting for a valid token"))
+        let (flushCode, flushed) = try DaemonProcess.run("hotline-gateway", ["flush", "--config", config])
+        #expect(flushCode == 77)
+        #expect(flushed.contains("still pending 3"))
+        // The token is fixed: every call taken meanwhile is delivered, once.
+        try "demo-HL-14638\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let (okCode, ok) = try DaemonProcess.run("hotline-gateway", ["flush", "--config", config])
+        #expect(okCode == 0, "\(ok)")
+        #expect(ok == "delivered 3, refused 0, still pending 0\n")
+        let spool = try Spool(path: folder + "/spool.sqlite")
+        for ref in ["wt-0", "wt-1", "wt-2"] {
+            let entry = try #require(try spool.entry(ref: ref))
+            #expect(entry.state == "delivered")
+            #expect(entry.receipt?["duplicate"] == false)
+        }
+    }
+
+    @Test func sixteenConcurrentSendersDeliverEveryReportExactlyOnce() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let folder = temporaryFolder()
+        let config = try Self.gatewayConfig(folder: folder, port: daemon.port)
+        // A telephone system starts one process per call: 16 at once, 20 calls each.
+        let codes = ExitCodes()
+        DispatchQueue.concurrentPerform(iterations: 16) { p in
+            for i in 0..<20 {
+                let code = (try? DaemonProcess.run(
+                    "hotline-gateway",
+                    ["send", "--config", config, "--ref", "c\(p)-\(i)", "--severity", "normal", "--form", "psychological"]
+                ).status) ?? -1
+                codes.append(code)
+            }
+        }
+        let all = codes.values
+        #expect(all.count == 320)
+        #expect(all.allSatisfy { $0 == 0 || $0 == 75 }, "\(Dictionary(grouping: all, by: { $0 }).mapValues(\.count))")
+        let (flushCode, flushed) = try DaemonProcess.run("hotline-gateway", ["flush", "--config", config])
+        #expect(flushCode == 0, "\(flushed)")
+        let spool = try Spool(path: folder + "/spool.sqlite")
+        let rows = try spool.entries(where: "1")
+        #expect(rows.count == 320)
+        #expect(rows.allSatisfy { $0.state == "delivered" })
+        // Exactly once at the daemon: 320 incidents, one per ref, none created twice.
+        let (listCode, list) = try daemon.hotlinectl(["--json", "incidents", "--commune", "14638", "--limit", "10000"])
+        #expect(listCode == 0)
+        let incidents = try #require(try JSONParser.parse(list).objectValue?["incidents"]?.arrayValue)
+        #expect(incidents.count == 320)
+        #expect(Set(rows.compactMap { $0.receipt?["incident"]?.stringValue }).count == 320)
     }
 
     @Test func aGatewayKilledBeforeStoringTheReceiptResendsAndGetsTheDuplicate() throws {
@@ -211,4 +295,12 @@ struct GatewayKitTests {
         #expect(entry.receipt?["duplicate"] == true)
         #expect(entry.receipt?["incident"] == "INC-000001")
     }
+}
+
+/// Exit codes collected from many threads.
+final class ExitCodes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Int32] = []
+    func append(_ v: Int32) { lock.withLock { items.append(v) } }
+    var values: [Int32] { lock.withLock { items } }
 }
