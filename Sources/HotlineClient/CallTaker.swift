@@ -118,22 +118,42 @@ public struct CallTaker {
     }
 
     /// Whom to call now, from a receipt.
-    public func instructions(_ receipt: JSONObject) -> String {
+    /// Whom to call now, from the daemon's receipt or (`offline`) from the gateway's own
+    /// triage, with deadlines in the hotline's local time.
+    public func instructions(_ receipt: JSONObject, now: Timestamp, localTime: LocalTime = .vietnam) -> String {
         func person(_ v: JSONValue?) -> String {
             guard let o = v?.objectValue else { return t("(không có)", "(none)") }
             return "\(o["name"]?.stringValue ?? "?") — \(o["phone"]?.stringValue ?? "?") (\(o["distance_m"]?.integerValue ?? 0) m)"
         }
+        func time(_ v: JSONValue?) -> String {
+            guard let text = v?.stringValue, let t = Timestamp(rfc3339: text) else { return "?" }
+            return localTime.format(t, now: now, vietnamese: language == .vi)
+        }
+        let offline = receipt["offline"] == true
         let severityVi = ["critical": "nguy cấp", "high": "cao", "normal": "trung bình", "low": "thấp"]
         let severity = receipt["severity"]?.stringValue ?? "?"
-        var lines = [t("Đã ghi nhận: \(receipt["incident"]?.stringValue ?? "?") (mức \(severityVi[severity] ?? severity))",
-                       "Recorded: \(receipt["incident"]?.stringValue ?? "?") (severity \(receipt["severity"]?.stringValue ?? "?"))")]
+        var lines: [String] = []
+        if offline {
+            lines.append(t(
+                "*** CHƯA BÁO ĐƯỢC LÊN TỈNH — máy trạm tự tính theo danh bạ của xã; cuộc gọi đã lưu và sẽ gửi khi kết nối lại ***",
+                "*** NOT YET REPORTED TO THE PROVINCE — worked out on this gateway from its directory; the call is saved and will be sent ***"))
+            lines.append(t("Mức \(severityVi[severity] ?? severity)", "Severity \(severity)"))
+        } else {
+            lines.append(t("Đã ghi nhận: \(receipt["incident"]?.stringValue ?? "?") (mức \(severityVi[severity] ?? severity))",
+                           "Recorded: \(receipt["incident"]?.stringValue ?? "?") (severity \(severity))"))
+        }
         lines.append(t("GỌI NGAY: ", "CALL NOW: ") + person(receipt["assigned"]))
         for (i, b) in (receipt["backups"]?.arrayValue ?? []).enumerated() {
             lines.append(t("Dự phòng \(i + 1): ", "Backup \(i + 1): ") + person(b))
         }
-        if receipt["shelter"] != nil, receipt["shelter"] != .null { lines.append(t("Nơi tạm lánh: ", "Shelter: ") + person(receipt["shelter"])) }
-        lines.append(t("Hạn tiếp nhận: ", "Acknowledge by: ") + (receipt["ack_due"]?.stringValue ?? "?"))
-        lines.append(t("Hạn có mặt (tạm tính): ", "Attend by (provisional): ") + (receipt["attend_due"]?.stringValue ?? "?"))
+        if receipt["shelter"] != nil, receipt["shelter"] != .null {
+            lines.append(
+                t("Nơi tạm lánh: ", "Shelter: ") + person(receipt["shelter"])
+                    + (offline ? t(" (chưa biết còn chỗ)", " (free places not known)") : ""))
+        }
+        let provisional = offline ? t(" (mặc định)", " (default windows)") : ""
+        lines.append(t("Hạn tiếp nhận: ", "Acknowledge by: ") + time(receipt["ack_due"]) + provisional)
+        lines.append(t("Hạn có mặt (tạm tính): ", "Attend by (provisional): ") + time(receipt["attend_due"]) + provisional)
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -8,7 +8,7 @@ import TOMLKit
 /// The gateway's configuration file (TOML):
 /// ```
 /// [server]   host = "hotline.example"  port = 7343
-/// [gateway]  id = "HL-14638"  token_file = "gateway.token"
+/// [gateway]  id = "HL-14638"  token_file = "gateway.token"  utc_offset = "+07:00"
 /// [spool]    path = "spool.sqlite"
 /// [directory] path = "ninh-binh"   # for `new`: the commune's villages
 /// [tls]      ca = "province-ca.pem"  certificate = "HL-14638.pem"  key = "HL-14638.key"  # optional
@@ -21,8 +21,11 @@ public struct GatewayConfiguration: Sendable {
     public var tokenFile: String
     public var spoolPath: String
     public var tls: TLSOptions?
-    /// The directory folder (villages.csv and communes.csv are used by `new`), if any.
+    /// The directory folder, if any: `new` offers the commune's villages from it, and both
+    /// `new` and `send` run triage on it when the province cannot be reached.
     public var directoryPath: String?
+    /// The hotline's local time, for deadlines shown to the call-taker. Default UTC+7.
+    public var localTime = LocalTime.vietnam
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -49,6 +52,12 @@ public struct GatewayConfiguration: Sendable {
             if let p = s["port"]?.int { c.port = p }
         }
         if let d = table["directory"]?.table?["path"]?.string { c.directoryPath = resolve(d) }
+        if let offset = table["gateway"]?.table?["utc_offset"]?.string {
+            guard let local = LocalTime(offset: offset) else {
+                throw Failure(description: "\(path): gateway.utc_offset must be an offset such as \"+07:00\", not \"\(offset)\"")
+            }
+            c.localTime = local
+        }
         if let t = table["tls"]?.table, let ca = t["ca"]?.string {
             c.tls = TLSOptions(
                 caFile: resolve(ca), certificateFile: t["certificate"]?.string.map(resolve), keyFile: t["key"]?.string.map(resolve),

@@ -18,6 +18,8 @@ public final class Spool: Sendable {
         public var state: String
         public var receipt: JSONObject?
         public var error: String?
+        /// Whom the gateway named offline, if it had to.
+        public var localAssigned: String?
     }
 
     public let path: String
@@ -53,6 +55,11 @@ public final class Spool: Sendable {
             // Reports an earlier version marked refused because the gateway's token was refused
             // were never refused by the daemon: they are pending again.
             try db.execute(sql: "UPDATE spool SET state = 'pending' WHERE state = 'refused' AND error LIKE 'auth-failed:%'")
+            // Whom the gateway told the call-taker to call while the province could not be reached.
+            let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(spool)").map { $0["name"] as String }
+            if !columns.contains("local_assigned") {
+                try db.execute(sql: "ALTER TABLE spool ADD COLUMN local_assigned TEXT")
+            }
         }
     }
 
@@ -75,6 +82,21 @@ public final class Spool: Sendable {
 
     public func pending() throws -> [Entry] { try entries(where: "state = 'pending'") }
 
+    /// Records whom the gateway's own triage named for a report not yet delivered.
+    public func setLocalAssignment(ref: String, responder: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE spool SET local_assigned = ? WHERE ref = ?", arguments: [responder, ref])
+        }
+    }
+
+    /// Delivered reports whose province assignee differs from the one the gateway named
+    /// offline: the call-taker must know the province chose someone else.
+    public func changedAssignments() throws -> [Entry] {
+        try entries(where: "state = 'delivered' AND local_assigned IS NOT NULL").filter {
+            $0.receipt?["assigned"]?.objectValue?["id"]?.stringValue != $0.localAssigned
+        }
+    }
+
     public func entry(ref: String) throws -> Entry? {
         try queue.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM spool WHERE ref = ?", arguments: [ref]).map(Self.entry)
@@ -90,7 +112,7 @@ public final class Spool: Sendable {
         Entry(
             ref: row["ref"], body: (try? JSONParser.parse(row["body"] as String))?.objectValue ?? JSONObject(),
             state: row["state"], receipt: (row["receipt"] as String?).flatMap { try? JSONParser.parse($0).objectValue },
-            error: row["error"])
+            error: row["error"], localAssigned: row["local_assigned"])
     }
 
     /// What a flush did.

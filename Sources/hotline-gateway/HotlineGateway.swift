@@ -57,6 +57,23 @@ func saveAndSend(_ report: JSONObject, _ config: GatewayConfiguration) throws ->
     return (body, try? spool.entry(ref: ref), flush)
 }
 
+/// The current time, as the daemon counts it.
+func nowTimestamp() -> Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
+
+/// When the province cannot be reached: whom to call, from the gateway's own triage on its
+/// directory copy (nil without a directory). Remembers the assignee, so that a different
+/// choice by the province is shown when the report is delivered.
+func offlineInstructions(_ body: JSONObject, _ config: GatewayConfiguration, english: Bool) -> String? {
+    guard let folder = config.directoryPath, let directory = try? DirectoryLoader.load(folder: folder),
+        let receipt = OfflineTriage.receipt(for: body, gateway: config.gateway, directory: directory, now: nowTimestamp())
+    else { return nil }
+    if let ref = body["ref"]?.stringValue, let assigned = receipt["assigned"]?.objectValue?["id"]?.stringValue {
+        try? Spool(path: config.spoolPath).setLocalAssignment(ref: ref, responder: assigned)
+    }
+    let taker = CallTaker(language: english ? .en : .vi, villages: [], read: { nil }, write: { _ in })
+    return taker.instructions(receipt, now: nowTimestamp(), localTime: config.localTime)
+}
+
 /// Says why a saved report is waiting for a valid token, and exits 77.
 func credentialsProblem(_ why: String, ref: String) -> ExitCode {
     FileHandle.standardError.write(Data("hotline-gateway: \(why)\n".utf8))
@@ -124,6 +141,7 @@ struct Send: ParsableCommand {
         default:
             if let why = flush?.credentials { throw credentialsProblem(why, ref: ref) }
             print("spooled: \(ref) will be sent when the daemon can be reached (\(entry?.error ?? "another process is sending; not sent yet"))")
+            if let offline = offlineInstructions(body, config, english: true) { print(offline, terminator: "") }
             throw ExitCode(Outcome.spooled)
         }
     }
@@ -152,13 +170,18 @@ struct New: ParsableCommand {
         let (body, entry, flush) = try saveAndSend(report, config)
         switch entry?.state {
         case "delivered":
-            print("\n" + taker.instructions(entry?.receipt ?? JSONObject()), terminator: "")
+            print("\n" + taker.instructions(entry?.receipt ?? JSONObject(), now: nowTimestamp(), localTime: config.localTime), terminator: "")
         case "refused":
             print(english ? "Refused: \(entry?.error ?? "?")" : "Bị từ chối: \(entry?.error ?? "?")")
             throw ExitCode(Outcome.refused)
         default:
-            print(english ? "Saved; it will be sent when the province server can be reached. Call the commune's responders directly."
-                : "Đã lưu; sẽ gửi khi kết nối được máy chủ tỉnh. Hãy gọi trực tiếp tổ phản ứng của xã.")
+            print(english ? "\nSaved; it will be sent when the province server can be reached."
+                : "\nĐã lưu; sẽ gửi khi kết nối được máy chủ tỉnh.")
+            if let offline = offlineInstructions(body, config, english: english) {
+                print(offline, terminator: "")
+            } else {
+                print(english ? "Call the commune's responders directly." : "Hãy gọi trực tiếp tổ phản ứng của xã.")
+            }
             if let why = flush?.credentials { throw credentialsProblem(why, ref: body["ref"]?.stringValue ?? "") }
             throw ExitCode(Outcome.spooled)
         }
@@ -176,6 +199,7 @@ struct Pending: ParsableCommand {
             print("\(e.ref)  \(e.body["reported_at"]?.stringValue ?? "-")  \(e.body["severity"]?.stringValue ?? "-")  \(e.error ?? "not sent yet")")
         }
         print("\(pending.count) pending")
+        printChangedAssignments(spool)
     }
 }
 
@@ -188,12 +212,23 @@ struct Flush: ParsableCommand {
         let spool = try Spool(path: config.spoolPath)
         let r = try spool.flush(config.client())
         print("delivered \(r.delivered), refused \(r.refused), still pending \(r.pending)")
+        printChangedAssignments(spool)
         if let why = r.credentials {
             FileHandle.standardError.write(Data("hotline-gateway: \(why)\n".utf8))
             throw ExitCode(Outcome.credentials)
         }
         if r.pending > 0 { throw ExitCode(Outcome.spooled) }
         if r.refused > 0 { throw ExitCode(Outcome.refused) }
+    }
+}
+
+/// Reports delivered after the gateway named someone offline, where the province chose another.
+func printChangedAssignments(_ spool: Spool) {
+    for e in (try? spool.changedAssignments()) ?? [] {
+        let assigned = e.receipt?["assigned"]?.objectValue
+        print(
+            "province assigned \(e.receipt?["incident"]?.stringValue ?? "?") (ref \(e.ref)) to \(assigned?["id"]?.stringValue ?? "nobody") \(assigned?["name"]?.stringValue ?? "") \(assigned?["phone"]?.stringValue ?? ""), not \(e.localAssigned ?? "?") as shown offline"
+        )
     }
 }
 

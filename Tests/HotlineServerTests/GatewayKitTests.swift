@@ -169,6 +169,56 @@ struct GatewayKitTests {
         #expect(Set(rows.compactMap { $0.receipt?["incident"]?.stringValue }).count == 320)
     }
 
+    @Test func offlineTheGatewaySaysWhomToCallAndLaterWhomTheProvinceChose() throws {
+        let port = DaemonProcess.freePort()
+        let folder = temporaryFolder()
+        let config = try Self.gatewayConfig(folder: folder, port: port)
+        // The gateway's copy of the directory lacks the nearest group of village 2 (an old copy):
+        // offline it names another responder than the province will.
+        try FileManager.default.copyItem(atPath: Repository.sampleDirectory, toPath: folder + "/directory")
+        let responders = folder + "/directory/responders.csv"
+        let kept = try String(contentsOfFile: responders, encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("PG-14638-02,") }.joined(separator: "\n") + "\n"
+        try kept.write(toFile: responders, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\n[directory]\npath = \"directory\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let (code, out) = try DaemonProcess.run(
+            "hotline-gateway",
+            ["send", "--config", config, "--ref", "off-1", "--severity", "critical", "--form", "physical", "--village", "V14638-02"])
+        #expect(code == 75, "\(out)")
+        #expect(out.contains("NOT YET REPORTED TO THE PROVINCE"))
+        #expect(out.contains("CALL NOW: "))
+        #expect(out.contains("Shelter: Trạm Y tế xã Ân Hòa") && out.contains("(free places not known)"))
+        #expect(out.contains("Acknowledge by: ") && (out.contains(" today, ") || out.contains(" tomorrow, ")))
+        let spool = try Spool(path: folder + "/spool.sqlite")
+        let offline = try #require(try spool.entry(ref: "off-1")?.localAssigned)
+        #expect(offline != "PG-14638-02")
+        // The province comes back: the report is delivered, and the different choice is shown.
+        let daemon = try DaemonProcess(port: port)
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let (flushCode, flushed) = try DaemonProcess.run("hotline-gateway", ["flush", "--config", config])
+        #expect(flushCode == 0, "\(flushed)")
+        let receipt = try #require(try spool.entry(ref: "off-1")?.receipt)
+        let provinceChoice = try #require(receipt["assigned"]?.objectValue?["id"]?.stringValue)
+        #expect(provinceChoice != offline)
+        #expect(flushed.contains("province assigned \(receipt["incident"]!.stringValue!) (ref off-1) to \(provinceChoice)"))
+        #expect(flushed.contains("not \(offline) as shown offline"))
+        #expect(try DaemonProcess.run("hotline-gateway", ["pending", "--config", config]).output.contains("to \(provinceChoice)"))
+    }
+
+    @Test func localTimesForTheCallTaker() throws {
+        let now = try #require(Timestamp(rfc3339: "2026-11-29T03:00:00Z"))  // 10:00 in Vietnam
+        let vn = LocalTime.vietnam
+        #expect(vn.format(try #require(Timestamp(rfc3339: "2026-11-29T03:31:45Z")), now: now) == "10:31 hôm nay, 29/11")
+        #expect(vn.format(try #require(Timestamp(rfc3339: "2026-11-29T17:05:00Z")), now: now) == "00:05 ngày mai, 30/11")
+        #expect(vn.format(try #require(Timestamp(rfc3339: "2026-11-29T17:05:00Z")), now: now, vietnamese: false) == "00:05 tomorrow, 30/11")
+        #expect(vn.format(try #require(Timestamp(rfc3339: "2026-11-20T01:00:00Z")), now: now) == "08:00, 20/11/2026")
+        #expect(LocalTime(offset: "-03:30")?.offsetSeconds == -12_600)
+        #expect(LocalTime(offset: "+24:00") == nil)
+        #expect(LocalTime(offset: "7") == nil)
+    }
+
     @Test func aGatewayKilledBeforeStoringTheReceiptResendsAndGetsTheDuplicate() throws {
         let daemon = try DaemonProcess()
         try daemon.start()
@@ -217,6 +267,9 @@ struct GatewayKitTests {
         #expect(screen.contains("GỌI NGAY: Nhóm PCBLGĐ"))
         #expect(screen.contains("Dự phòng 2: "))
         #expect(screen.contains("Nơi tạm lánh: Trạm Y tế xã Ân Hòa"))
+        // Deadlines in the hotline's local time (UTC+7), not UTC.
+        #expect(screen.contains(" hôm nay, ") || screen.contains(" ngày mai, "), "\(screen)")
+        #expect(!screen.contains("Hạn tiếp nhận: 20"))
         let c = try TestClient(port: daemon.port)
         _ = try c.readLine()
         _ = try c.request("AUTH HL-14638 demo-HL-14638")

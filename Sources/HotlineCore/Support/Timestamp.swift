@@ -111,6 +111,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
+    /// Year, month and day of a count of days since 1970-01-01.
+    public static func civilDate(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        civil(fromDays: days)
+    }
+
     /// Minutes since local midnight in Vietnam (UTC+7, no daylight saving).
     public var vietnamMinuteOfDay: Int {
         let local = seconds + 7 * 3600
