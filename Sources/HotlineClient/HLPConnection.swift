@@ -94,7 +94,10 @@ public final class HLPConnection: @unchecked Sendable {
                 }
                 sslContext = try NIOSSLContext(configuration: config)
             } catch {
-                throw HLPClientError.connection("TLS setup: \(error)")
+                // The gateway's own TLS files (CA, certificate, key) are its credentials: the
+                // report stays, and the message says which files to fix.
+                let files = [tls.caFile, tls.certificateFile, tls.keyFile].compactMap { $0 }.joined(separator: ", ")
+                throw HLPClientError.credentials("cannot set up TLS from \(files): \(error)")
             }
         }
         let collector = Collector()

@@ -219,6 +219,57 @@ struct GatewayKitTests {
         #expect(LocalTime(offset: "7") == nil)
     }
 
+    @Test(arguments: [false, true])
+    func theGatewayOverTLSWithAndWithoutItsOwnCertificate(mutual: Bool) async throws {
+        let server = try await TestServer(configure: TLSTests.tls(clientCA: mutual))
+        defer { Task { try? await server.stop() } }
+        let tlsPort = try await server.tlsPort()
+        let folder = temporaryFolder()
+        var config = try Self.gatewayConfig(folder: folder, port: tlsPort, gateway: "HL-14320")
+        var tls = "\n[tls]\nca = \"\(TLSTestClient.fixture("ca.pem"))\"\nserver_name = \"localhost\"\n"
+        if mutual {
+            tls += "certificate = \"\(TLSTestClient.fixture("client-HL-14320.pem"))\"\nkey = \"\(TLSTestClient.fixture("client-HL-14320.key"))\"\n"
+        }
+        try (try String(contentsOfFile: config, encoding: .utf8) + tls).write(toFile: config, atomically: true, encoding: .utf8)
+        let (code, out) = try DaemonProcess.run(
+            "hotline-gateway", ["send", "--config", config, "--ref", "tls-\(mutual)", "--severity", "high", "--form", "physical"])
+        #expect(code == 0, "\(out)")
+        let receipt = try #require(try JSONParser.parse(out.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue)
+        let id = try #require(receipt["incident"]?.stringValue)
+        let (statusCode, status) = try DaemonProcess.run("hotline-gateway", ["status", "--config", config, id])
+        #expect(statusCode == 0, "\(status)")
+        #expect(status.contains(#""state":"open""#))
+        if mutual {
+            // Another gateway's token with this certificate: refused, and the call is kept (77).
+            let other = folder + "/other.toml"
+            try (try String(contentsOfFile: config, encoding: .utf8)).replacingOccurrences(of: #"id = "HL-14320""#, with: #"id = "HL-14323""#)
+                .write(toFile: other, atomically: true, encoding: .utf8)
+            try "demo-HL-14323\n".write(toFile: folder + "/gateway.token", atomically: true, encoding: .utf8)
+            let (otherCode, otherOut) = try DaemonProcess.run(
+                "hotline-gateway", ["send", "--config", other, "--ref", "tls-other", "--severity", "low", "--form", "economic"])
+            #expect(otherCode == 77, "\(otherOut)")
+            #expect(otherOut.contains("auth-failed"))
+            // A certificate file that cannot be loaded is the gateway's to fix: 77, saying so.
+            let broken = folder + "/broken.toml"
+            try (try String(contentsOfFile: config, encoding: .utf8)).replacingOccurrences(of: "client-HL-14320.pem", with: "missing.pem")
+                .write(toFile: broken, atomically: true, encoding: .utf8)
+            let (brokenCode, brokenOut) = try DaemonProcess.run(
+                "hotline-gateway", ["send", "--config", broken, "--ref", "tls-broken", "--severity", "low", "--form", "economic"])
+            #expect(brokenCode == 77, "\(brokenOut)")
+            #expect(brokenOut.contains("cannot set up TLS from"))
+        } else {
+            // A server the gateway's CA did not sign: no delivery, the call stays spooled.
+            let rogue = folder + "/rogue.toml"
+            try (try String(contentsOfFile: config, encoding: .utf8))
+                .replacingOccurrences(of: TLSTestClient.fixture("ca.pem"), with: TLSTestClient.fixture("rogue-HL-14320.pem"))
+                .write(toFile: rogue, atomically: true, encoding: .utf8)
+            let (rogueCode, rogueOut) = try DaemonProcess.run(
+                "hotline-gateway", ["send", "--config", rogue, "--ref", "tls-rogue", "--severity", "low", "--form", "economic"])
+            #expect(rogueCode == 75, "\(rogueOut)")
+        }
+        try await server.stop()
+    }
+
     @Test func aGatewayKilledBeforeStoringTheReceiptResendsAndGetsTheDuplicate() throws {
         let daemon = try DaemonProcess()
         try daemon.start()
