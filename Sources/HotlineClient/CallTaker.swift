@@ -113,6 +113,13 @@ public struct CallTaker {
         if let caller = ask(t("Số điện thoại người gọi (bỏ trống nếu không có)?", "Caller's phone (empty if none)?")), !caller.isEmpty {
             report["caller"] = .string(String(caller.prefix(32)))
         }
+        // The abuser may hold or watch the phone: may a responder call back?
+        guard
+            let callback = choose(
+                t("Gọi lại cho người gọi có an toàn không?", "Is it safe to call the caller back?"),
+                [("safe", t("an toàn", "safe")), ("unsafe", t("KHÔNG an toàn", "NOT safe")), ("unknown", t("không rõ", "unknown"))])
+        else { return nil }
+        report["callback"] = .string(callback)
         if let summary = ask(t("Tóm tắt?", "Summary?")), !summary.isEmpty { report["summary"] = .string(String(summary.prefix(2000))) }
         return report
     }
@@ -141,6 +148,11 @@ public struct CallTaker {
         } else {
             lines.append(t("Đã ghi nhận: \(receipt["incident"]?.stringValue ?? "?") (mức \(severityVi[severity] ?? severity))",
                            "Recorded: \(receipt["incident"]?.stringValue ?? "?") (severity \(severity))"))
+        }
+        if receipt["callback"] == "unsafe" {
+            lines.append(t(
+                "!!! KHÔNG GỌI LẠI CHO NGƯỜI GỌI: không an toàn (kẻ bạo hành có thể giữ điện thoại). Báo cho người đến hỗ trợ. !!!",
+                "!!! DO NOT CALL THE CALLER BACK: not safe (the abuser may hold the phone). Tell the responders. !!!"))
         }
         lines.append(t("GỌI NGAY: ", "CALL NOW: ") + person(receipt["assigned"]))
         for (i, b) in (receipt["backups"]?.arrayValue ?? []).enumerated() {

@@ -78,6 +78,7 @@ public enum QueueReader {
         line += "\(r["severity"]?.stringValue ?? "?") level \(r["level"]?.integerValue ?? 0) \(r["reason"]?.stringValue ?? "?")"
         if let late = r["late_s"]?.integerValue, late > 0 { line += " (\(late) s late)" }
         if r["catch_up"] == true { line += " [while down]" }
+        if r["callback"] == "unsafe" { line += " [CALLBACK UNSAFE: do not phone the caller]" }
         if let assigned = r["assigned"]?.objectValue {
             line += " -> \(assigned["id"]?.stringValue ?? "?") \(assigned["phone"]?.stringValue ?? "")"
         }

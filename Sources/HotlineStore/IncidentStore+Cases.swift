@@ -9,7 +9,7 @@ extension IncidentStore {
                 db.cachedStatement(
                     sql: """
                         SELECT id, state, level, severity, commune, district, attend_due, shelter, assigned, assigned_json,
-                            backups_json, review, reported_at
+                            backups_json, review, reported_at, callback
                         FROM incident WHERE id = ?
                         """), arguments: [number])
         else {
@@ -101,7 +101,7 @@ extension IncidentStore {
                 db,
                 OutboxFacts(
                     number: number, commune: commune, district: row["district"], severity: severity, level: row["level"],
-                    assigned: try JSONParser.parse(row["assigned_json"] as String)),
+                    assigned: try JSONParser.parse(row["assigned_json"] as String), callback: row["callback"]),
                 reason: .retracted, due: at, at: at, catchUp: false, &context)
             return .success(["incident": .string(id), "state": .string(state.rawValue), "review": true])
         case let .reassign(responderID, at):

@@ -9,6 +9,8 @@ struct OutboxFacts {
     var severity: Severity
     var level: Int
     var assigned: JSONValue
+    /// The incident's callback rule, in every record (a flag, not personal data).
+    var callback: String
 }
 
 extension IncidentStore {
@@ -31,7 +33,7 @@ extension IncidentStore {
             "district": .string(f.district), "severity": .string(f.severity.rawValue), "level": JSONValue(f.level),
             "reason": .string(reason.rawValue), "due": .string(due.rfc3339),
             "late_s": JSONValue(Int(max(0, at.seconds - due.seconds))), "assigned": f.assigned,
-            "notify": .array(notify),
+            "notify": .array(notify), "callback": .string(f.callback),
         ]
         if catchUp { record["catch_up"] = true }
         try db.cachedStatement(
@@ -50,7 +52,7 @@ extension IncidentStore {
             db.cachedStatement(
                 sql: """
                     SELECT id, state, level, severity, ack_due, attend_due, backups_json, assigned_json, commune, district,
-                        received_at
+                        received_at, callback
                     FROM incident WHERE next_due <= ? ORDER BY next_due, id LIMIT ?
                     """), arguments: [run.now.seconds, Self.maxEscalationsPerRun + 1])
         var count = 0
@@ -92,7 +94,7 @@ extension IncidentStore {
                 db,
                 OutboxFacts(
                     number: number, commune: row["commune"], district: row["district"], severity: severity,
-                    level: decision.level, assigned: assigned),
+                    level: decision.level, assigned: assigned, callback: row["callback"]),
                 // Missed while the daemon was down: the deadline passed before this run of the
                 // daemon began, for an incident it already had (not one forwarded late since).
                 reason: decision.reason, due: decision.due, at: run.now,

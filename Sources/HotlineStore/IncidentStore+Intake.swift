@@ -50,8 +50,8 @@ extension IncidentStore {
                 INSERT INTO incident (id, gateway, ref, content_hash, commune, district, village, severity,
                     requested_severity, forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter,
                     caller, summary, reported_at, received_at, assigned, assigned_json, backups_json, shelter,
-                    shelter_json, ack_due, attend_due, next_due, receipt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    shelter_json, ack_due, attend_due, next_due, receipt, callback)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (gateway, ref) DO NOTHING
                 """)
         statement.setUncheckedArguments([
@@ -59,7 +59,7 @@ extension IncidentStore {
             r.requestedSeverity.rawValue, p.formsText, r.location.lat, r.location.lon, r.victims, r.children,
             r.vulnerable, r.injured, r.weapon, r.needsShelter, r.caller, r.summary, r.reportedAt.seconds,
             job.receivedAt.seconds, p.assigned?.responder.id, p.assignedJSON, p.backupsJSON, shelter?.responder.id,
-            shelterJSON, p.ackDue.seconds, p.attendDue.seconds, p.ackDue.seconds, receipt,
+            shelterJSON, p.ackDue.seconds, p.attendDue.seconds, p.ackDue.seconds, receipt, r.callback.rawValue,
         ])
         try statement.execute()
         guard db.changesCount == 1 else {
@@ -88,7 +88,7 @@ extension IncidentStore {
         if r.children > 0 || r.weapon || r.severity == .critical || capped {
             let facts = OutboxFacts(
                 number: number, commune: r.commune, district: district, severity: r.severity, level: 0,
-                assigned: p.assigned?.json ?? .null)
+                assigned: p.assigned?.json ?? .null, callback: r.callback.rawValue)
             if r.children > 0 {
                 try appendOutbox(db, facts, reason: .childProtection, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
             }

@@ -65,7 +65,8 @@ extension IncidentStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, ref, gateway, commune, district, severity, state, level, review, assigned, reported_at, next_due
+                    SELECT id, ref, gateway, commune, district, severity, state, level, review, assigned, reported_at, next_due,
+                        callback
                     FROM incident \(filter) ORDER BY id DESC LIMIT ?
                     """, arguments: StatementArguments(arguments)
             ).map { row in
@@ -74,7 +75,7 @@ extension IncidentStore {
                     "gateway": .string(row["gateway"]), "commune": .string(row["commune"]),
                     "district": .string(row["district"]), "severity": .string(row["severity"]),
                     "state": .string(row["state"]), "level": JSONValue(row["level"] as Int), "review": .bool(row["review"]),
-                    "assigned": JSONValue(row["assigned"] as String?),
+                    "assigned": JSONValue(row["assigned"] as String?), "callback": .string(row["callback"]),
                     "reported_at": .string(Timestamp(seconds: row["reported_at"]).rfc3339),
                     "next_due": (row["next_due"] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null,
                 ]

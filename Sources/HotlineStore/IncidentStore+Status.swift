@@ -49,7 +49,8 @@ extension IncidentStore {
             "forms": .array(forms), "victims": JSONValue(row["victims"] as Int),
             "children": JSONValue(row["children"] as Int), "vulnerable": .bool(row["vulnerable"]),
             "injured": .bool(row["injured"]), "weapon": .bool(row["weapon"]),
-            "needs_shelter": .bool(row["needs_shelter"]), "reported_at": time("reported_at"),
+            "needs_shelter": .bool(row["needs_shelter"]), "callback": .string(row["callback"]),
+            "reported_at": time("reported_at"),
             "received_at": time("received_at"), "acknowledged_at": time("acknowledged_at"),
             "attended_at": time("attended_at"), "closed_at": time("closed_at"),
         ]

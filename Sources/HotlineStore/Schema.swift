@@ -97,6 +97,10 @@ enum Schema {
         m.registerMigration("v4-open-index") { db in
             try db.execute(sql: "CREATE INDEX incident_open ON incident (severity) WHERE state != 'closed'")
         }
+        m.registerMigration("v5-callback") { db in
+            // Incidents stored before the field existed read as unknown.
+            try db.execute(sql: "ALTER TABLE incident ADD COLUMN callback TEXT NOT NULL DEFAULT 'unknown'")
+        }
         return m
     }
 }

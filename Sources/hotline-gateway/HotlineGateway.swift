@@ -98,6 +98,8 @@ struct Send: ParsableCommand {
     @Flag var weapon = false
     @Flag var needsShelter = false
     @Option var caller: String?
+    @Option(help: "May a responder phone the caller back: safe, unsafe or unknown (the abuser may hold the phone).")
+    var callback: String?
     @Option var summary: String?
     @Option(help: "The idempotency key; default: a new one.") var ref: String?
 
@@ -127,6 +129,7 @@ struct Send: ParsableCommand {
             if weapon { report["weapon"] = true }
             if needsShelter { report["needs_shelter"] = true }
             if let caller { report["caller"] = .string(caller) }
+            if let callback { report["callback"] = .string(callback) }
             if let summary { report["summary"] = .string(summary) }
         }
         if let ref { report["ref"] = .string(ref) }
@@ -135,6 +138,9 @@ struct Send: ParsableCommand {
         switch entry?.state {
         case "delivered":
             print(entry?.receipt?.jsonText ?? "{}")
+            if entry?.receipt?["callback"] == "unsafe" {
+                FileHandle.standardError.write(Data("hotline-gateway: DO NOT CALL THE CALLER BACK: callback is unsafe\n".utf8))
+            }
         case "refused":
             print("refused: \(entry?.error ?? "?") (ref \(ref))")
             throw ExitCode(Outcome.refused)

@@ -119,9 +119,9 @@ struct Incidents: ParsableCommand {
         if options.json { return printJSON(answer) }
         let rows = (answer["incidents"]?.arrayValue ?? []).compactMap(\.objectValue).map { i in
             [text(i["incident"]), text(i["severity"]), text(i["state"]) + (i["review"] == true ? "*" : ""), text(i["level"]),
-             text(i["commune"]), text(i["assigned"]), text(i["reported_at"]), text(i["next_due"])]
+             text(i["commune"]), text(i["assigned"]), text(i["callback"]).uppercased(), text(i["reported_at"]), text(i["next_due"])]
         }
-        print(Table.render(["INCIDENT", "SEVERITY", "STATE", "LEVEL", "COMMUNE", "ASSIGNED", "REPORTED", "DUE"], rows), terminator: "")
+        print(Table.render(["INCIDENT", "SEVERITY", "STATE", "LEVEL", "COMMUNE", "ASSIGNED", "CALLBACK", "REPORTED", "DUE"], rows), terminator: "")
         if rows.contains(where: { $0[2].hasSuffix("*") }) { print("* flagged for review (retracted)") }
     }
 }

@@ -306,7 +306,7 @@ struct GatewayKitTests {
         // Answers as a call-taker types them: severity, forms, village without diacritics, then
         // a choice among the matches, victims, children, injured, weapon, shelter, vulnerable,
         // caller, summary.
-        let answers = ["3", "1, tinh than", "thon 1", "1", "2", "1", "c", "k", "k", "k", "0900 000 000", "hàng xóm nghe tiếng la hét"]
+        let answers = ["3", "1, tinh than", "thon 1", "1", "2", "1", "c", "k", "k", "k", "0900 000 000", "2", "hàng xóm nghe tiếng la hét"]
         let binary = (Repository.hotlined as NSString).deletingLastPathComponent + "/hotline-gateway"
         let (code, screen) = try DaemonProcess.run(
             "/usr/bin/script", ["-qec", "\(binary) new --config \(config)", "/dev/null"],
@@ -318,6 +318,9 @@ struct GatewayKitTests {
         #expect(screen.contains("GỌI NGAY: Nhóm PCBLGĐ"))
         #expect(screen.contains("Dự phòng 2: "))
         #expect(screen.contains("Nơi tạm lánh: Trạm Y tế xã Ân Hòa"))
+        // The caller said a call back is not safe: shown before whom to call.
+        #expect(screen.contains("Gọi lại cho người gọi có an toàn không? [1) an toàn  2) KHÔNG an toàn  3) không rõ]"))
+        #expect(screen.contains("!!! KHÔNG GỌI LẠI CHO NGƯỜI GỌI"))
         // Deadlines in the hotline's local time (UTC+7), not UTC.
         #expect(screen.contains(" hôm nay, ") || screen.contains(" ngày mai, "), "\(screen)")
         #expect(!screen.contains("Hạn tiếp nhận: 20"))
@@ -329,6 +332,7 @@ struct GatewayKitTests {
         #expect(status["forms"] == ["physical", "psychological"])
         #expect(status["summary"] == "hàng xóm nghe tiếng la hét")
         #expect(status["children"] == 1)
+        #expect(status["callback"] == "unsafe")
     }
 
     /// A real SIGKILL of the gateway between send and receipt: a relay in front of the daemon

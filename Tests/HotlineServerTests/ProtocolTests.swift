@@ -58,7 +58,8 @@ struct ProtocolTests {
         #expect(receipt["shelter"]?.objectValue?["kind"] == "health_facility")
         #expect(receipt["assigned"]?.objectValue?["id"] != nil)
         #expect(receipt["backups"]?.arrayValue?.count == 2)
-        #expect(receipt.keys == ["incident", "ref", "duplicate", "severity", "assigned", "backups", "shelter", "ack_due", "attend_due"])
+        #expect(receipt.keys == ["incident", "ref", "duplicate", "severity", "assigned", "backups", "shelter", "ack_due", "attend_due", "callback"])
+        #expect(receipt["callback"] == "unknown")  // the default
         let id = try #require(receipt["incident"]?.stringValue)
         // The same content in another key order: the original receipt, flagged duplicate.
         let reordered = #"REPORT {"summary":"MARKER-SUMMARY","caller":"0900 000 001","injured":true,"children":1,"village":"V14320-03","forms":["physical","psychological"],"severity":"normal","ref":"call-1"}"#

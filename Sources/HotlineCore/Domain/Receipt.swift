@@ -7,11 +7,13 @@ public struct Receipt: Sendable, Equatable {
     public var triage: TriageResult
     public var ackDue: Timestamp
     public var attendDue: Timestamp
+    public var callback: Callback
 
     public init(
         incident: String, ref: String, duplicate: Bool, severity: Severity, triage: TriageResult, ackDue: Timestamp,
-        attendDue: Timestamp
+        attendDue: Timestamp, callback: Callback = .unknown
     ) {
+        self.callback = callback
         self.incident = incident
         self.ref = ref
         self.duplicate = duplicate
@@ -21,13 +23,14 @@ public struct Receipt: Sendable, Equatable {
         self.attendDue = attendDue
     }
 
-    /// The receipt object, keys in the order of PROTOCOL.md.
+    /// The receipt object, keys in the order of PROTOCOL.md (`callback` last).
     public var json: JSONObject {
         [
             "incident": .string(incident), "ref": .string(ref), "duplicate": .bool(duplicate),
             "severity": .string(severity.rawValue), "assigned": triage.assigned?.json ?? .null,
             "backups": .array(triage.backups.map(\.json)), "shelter": triage.shelter?.json ?? .null,
             "ack_due": .string(ackDue.rfc3339), "attend_due": .string(attendDue.rfc3339),
+            "callback": .string(callback.rawValue),
         ]
     }
 }

@@ -1,3 +1,8 @@
+/// PROTOCOL.md `callback`: may a responder phone the caller back without putting them at risk?
+public enum Callback: String, Sendable, CaseIterable {
+    case safe, unsafe, unknown
+}
+
 /// A REPORT whose fields passed every rule, with the defaults filled in.
 public struct ReportRequest: Sendable, Equatable {
     public var ref: String
@@ -23,6 +28,9 @@ public struct ReportRequest: Sendable, Equatable {
     /// Personal data: never logged, never in the queue file.
     public var summary: String?
     public var reportedAt: Timestamp
+    /// Whether a responder may phone the caller back (the abuser may hold or watch the phone).
+    /// A flag, not personal data: it travels with every escalation record.
+    public var callback: Callback
     /// Hex SHA-256 of the request object's canonical JSON: the idempotency fingerprint.
     public var contentHash: String
 

@@ -2,7 +2,7 @@
 public enum ReportValidator {
     public static let fields: Set<String> = [
         "ref", "severity", "forms", "commune", "village", "lat", "lon", "victims", "children", "vulnerable",
-        "injured", "weapon", "needs_shelter", "caller", "summary", "reported_at",
+        "injured", "weapon", "needs_shelter", "caller", "summary", "reported_at", "callback",
     ]
 
     /// - Parameters:
@@ -85,6 +85,13 @@ public enum ReportValidator {
         let needsShelter = try bool(object, "needs_shelter")
         let caller = try text(object, "caller", max: 32)
         let summary = try text(object, "summary", max: 2000)
+        var callback = Callback.unknown
+        if let value = object["callback"] {
+            guard let text = value.stringValue, let c = Callback(rawValue: text) else {
+                throw .invalid(field: "callback", "must be one of safe, unsafe, unknown")
+            }
+            callback = c
+        }
         var reportedAt = now
         if let value = object["reported_at"] {
             guard let s = value.stringValue, let t = Timestamp(rfc3339: s) else {
@@ -104,7 +111,7 @@ public enum ReportValidator {
             village: village?.id, reportedPosition: reported,
             location: reported ?? village?.position ?? communeRecord.position, victims: victims, children: children,
             vulnerable: vulnerable, injured: injured, weapon: weapon, needsShelter: needsShelter, caller: caller,
-            summary: summary, reportedAt: reportedAt,
+            summary: summary, reportedAt: reportedAt, callback: callback,
             contentHash: SHA256.hexHash(JSONValue.object(object).canonicalBytes))
     }
 

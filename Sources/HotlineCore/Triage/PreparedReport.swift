@@ -45,7 +45,9 @@ public struct PreparedReport: Sendable {
         receiptMiddle =
             #","ref":"# + string(request.ref) + #","duplicate":false,"severity":"# + string(request.severity.rawValue)
             + #","assigned":"# + assignedJSON + #","backups":"# + backupsJSON + #","shelter":"#
-        receiptTail = #","ack_due":"# + string(ackDue.rfc3339) + #","attend_due":"# + string(attendDue.rfc3339) + "}"
+        receiptTail =
+            #","ack_due":"# + string(ackDue.rfc3339) + #","attend_due":"# + string(attendDue.rfc3339) + #","callback":"#
+            + string(request.callback.rawValue) + "}"
     }
 
     /// The receipt's JSON text for the stored incident.
