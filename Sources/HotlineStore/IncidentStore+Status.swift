@@ -10,24 +10,31 @@ extension IncidentStore {
         view(incident: id, readableBy: gateway.communeCode)
     }
 
+    /// The same read on a connection the caller holds (the writer's, for audited reads).
+    func view(_ db: Database, incident id: String, readableBy commune: String?) throws -> Result<JSONObject, HLPError> {
+        guard let number = IncidentID.number(id) else {
+            return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
+        }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE id = ?", arguments: [number])
+        else { return .failure(HLPError(.notFound, "no incident \(id)")) }
+        let owner: String = row["commune"]
+        if let commune, owner != commune {
+            return .failure(HLPError(.forbidden, "incident \(id) belongs to another commune"))
+        }
+        let history = try Row.fetchAll(
+            db, sql: "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY rowid", arguments: [number])
+        return .success(try Self.statusObject(row, history))
+    }
+
     /// The incident with its history, personal data included. `readableBy`: the only commune
     /// allowed to read it (`nil`: an operator, who may read every commune's).
     func view(incident id: String, readableBy commune: String?) -> Result<JSONObject, HLPError> {
         guard let number = IncidentID.number(id) else {
             return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
         }
+        _ = number
         do {
-            return try pool.read { db -> Result<JSONObject, HLPError> in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE id = ?", arguments: [number])
-                else { return .failure(HLPError(.notFound, "no incident \(id)")) }
-                let owner: String = row["commune"]
-                if let commune, owner != commune {
-                    return .failure(HLPError(.forbidden, "incident \(id) belongs to another commune"))
-                }
-                let history = try Row.fetchAll(
-                    db, sql: "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY rowid", arguments: [number])
-                return .success(try Self.statusObject(row, history))
-            }
+            return try pool.read { db in try view(db, incident: id, readableBy: commune) }
         } catch {
             return .failure(HLPError(.unavailable, "cannot read the store now; retry later"))
         }

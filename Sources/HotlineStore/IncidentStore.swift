@@ -116,10 +116,13 @@ public final class IncidentStore: @unchecked Sendable {
 
     /// Erases caller, summary, close note and retraction reason of incidents closed at or
     /// before `closedBefore` (the retention period); statistics stay.
+    /// Audit records older than `auditBefore` are deleted in the same transaction; the
+    /// erasure itself leaves the audit records.
     public func erasePersonalData(
-        closedBefore: Timestamp, now: Timestamp, completion: @escaping @Sendable (Result<Int, HLPError>) -> Void
+        closedBefore: Timestamp, auditBefore: Timestamp? = nil, now: Timestamp,
+        completion: @escaping @Sendable (Result<Int, HLPError>) -> Void
     ) {
-        enqueue(.erasePersonalData(closedBefore: closedBefore, now: now, completion: completion))
+        enqueue(.erasePersonalData(closedBefore: closedBefore, auditBefore: auditBefore, now: now, completion: completion))
     }
 
     func enqueue(_ job: WriterJob) {
@@ -223,11 +226,20 @@ public final class IncidentStore: @unchecked Sendable {
             return { job.completion(result) }
         case let .action(job):
             let result = try act(job, db, &context)
+            // An operator's action is in the audit beside the reads (the history names them too).
+            if case .success = result, let name = job.operatorName, let number = IncidentID.number(job.incident) {
+                try Self.audit(
+                    db, at: job.action.at, kind: "operator", actor: name, peer: nil, incident: number,
+                    action: job.action.verb.lowercased(), shown: [])
+            }
             return { job.completion(result) }
         case let .escalate(run):
             let result = try escalate(run, db, &context)
             return { run.completion(.success(result)) }
-        case let .erasePersonalData(closedBefore, now, completion):
+        case let .read(read):
+            let result = try auditedRead(read, db)
+            return { read.completion(result) }
+        case let .erasePersonalData(closedBefore, auditBefore, now, completion):
             try db.execute(
                 sql: """
                     UPDATE incident SET caller = NULL, summary = NULL, close_note = NULL, retract_reason = NULL,
@@ -235,6 +247,10 @@ public final class IncidentStore: @unchecked Sendable {
                     WHERE state = 'closed' AND closed_at <= ? AND personal_erased_at IS NULL
                     """, arguments: [now.seconds, closedBefore.seconds])
             let erased = db.changesCount
+            // Audit records outlive the personal data they are about, up to their own period.
+            if let auditBefore = auditBefore {
+                try db.execute(sql: "DELETE FROM audit WHERE at < ?", arguments: [auditBefore.seconds])
+            }
             return { completion(.success(erased)) }
         case let .queueWritten(seq, hash):
             try db.execute(

@@ -97,6 +97,23 @@ enum Schema {
         m.registerMigration("v4-open-index") { db in
             try db.execute(sql: "CREATE INDEX incident_open ON incident (severity) WHERE state != 'closed'")
         }
+        m.registerMigration("v6-audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit (
+                        id INTEGER PRIMARY KEY,
+                        at INTEGER NOT NULL,
+                        actor_kind TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        peer TEXT,
+                        incident INTEGER NOT NULL,
+                        action TEXT NOT NULL,
+                        shown TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_at ON audit (at);
+                    CREATE INDEX audit_incident ON audit (incident);
+                    """)
+        }
         m.registerMigration("v5-callback") { db in
             // Incidents stored before the field existed read as unknown.
             try db.execute(sql: "ALTER TABLE incident ADD COLUMN callback TEXT NOT NULL DEFAULT 'unknown'")

@@ -55,18 +55,23 @@ enum WriterJob: Sendable {
     case report(IntakeJob)
     case action(CaseJob)
     case escalate(EscalationRun)
+    /// A read of personal data: audited in the transaction, answered after the commit.
+    case read(AuditedRead)
     /// The queue file holds every record up to `seq`; the last line's hash is `hash`.
     case queueWritten(seq: Int64, hash: String)
     /// Erase personal data of incidents closed at or before `closedBefore`.
-    case erasePersonalData(closedBefore: Timestamp, now: Timestamp, completion: @Sendable (Result<Int, HLPError>) -> Void)
+    /// … and delete audit records older than `auditBefore`.
+    case erasePersonalData(
+        closedBefore: Timestamp, auditBefore: Timestamp?, now: Timestamp, completion: @Sendable (Result<Int, HLPError>) -> Void)
 
     func fail(_ error: HLPError) {
         switch self {
         case let .report(job): job.completion(.failure(error))
         case let .action(job): job.completion(.failure(error))
         case let .escalate(run): run.completion(.failure(error))
+        case let .read(read): read.completion(.failure(error))
         case .queueWritten: break
-        case let .erasePersonalData(_, _, completion): completion(.failure(error))
+        case let .erasePersonalData(_, _, _, completion): completion(.failure(error))
         }
     }
 }

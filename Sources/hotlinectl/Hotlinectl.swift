@@ -33,7 +33,7 @@ struct Hotlinectl: ParsableCommand {
         discussion: "Finds the daemon's control socket and files through its configuration file (--config).",
         subcommands: [
             Status.self, Incidents.self, Show.self, Reassign.self, Ack.self, Attend.self, Close.self, Tail.self,
-            VerifyQueue.self, DirectoryCommand.self, Stats.self, Token.self, Reload.self,
+            VerifyQueue.self, DirectoryCommand.self, Stats.self, Token.self, Reload.self, Audit.self,
         ])
 }
 
@@ -130,9 +130,11 @@ struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "One incident, with its history.")
     @OptionGroup var options: Options
     @Argument(help: "The incident id (INC-000001).") var incident: String
+    @Flag(help: "Also show caller, summary, close note and retraction reason; the read is recorded in the audit.")
+    var personal = false
 
     func run() throws {
-        let o = try options.ask(["cmd": "show", "incident": .string(incident)])
+        let o = try options.ask(["cmd": "show", "incident": .string(incident), "personal": .bool(personal)])
         if options.json { return printJSON(o) }
         for (key, value) in o.members where key != "history" && key != "backups" {
             if case let .object(r) = value {
@@ -211,6 +213,30 @@ struct Close: ParsableCommand {
         ]
         if let note { r["note"] = .string(note) }
         report(try options.ask(r), options)
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Who read personal data and who acted on cases, newest first.")
+    @OptionGroup var options: Options
+    @Option(help: "Only this incident.") var incident: String?
+    @Option(name: .customLong("operator"), help: "Only this operator (Unix user) or gateway id.") var actor: String?
+    @Option(help: "Only records at or after this RFC 3339 time.") var since: String?
+    @Option(help: "At most this many.") var limit = 100
+
+    func run() throws {
+        var request: JSONObject = ["cmd": "audit", "limit": JSONValue(limit)]
+        if let incident { request["incident"] = .string(incident) }
+        if let actor { request["operator"] = .string(actor) }
+        if let since { request["since"] = .string(since) }
+        let answer = try options.ask(request)
+        if options.json { return printJSON(answer) }
+        let rows = (answer["audit"]?.arrayValue ?? []).compactMap(\.objectValue).map { r in
+            [text(r["at"]), text(r["actor_kind"]), text(r["actor"]), text(r["peer"]), text(r["incident"]), text(r["action"]),
+             (r["shown"]?.arrayValue ?? []).compactMap(\.stringValue).map { SafeText.escaped($0) }.joined(separator: ",")]
+        }
+        print(Table.render(["AT", "KIND", "WHO", "PEER", "INCIDENT", "ACTION", "SHOWN"], rows), terminator: "")
     }
 }
 

@@ -76,7 +76,7 @@ struct OperationsTests {
         let summary = #"a\u009b2J\u202eevil\u2066 x\nstate: closed\u0085line"#
         let r = try okObject(try c.request(#"REPORT {"ref":"term-1","severity":"high","forms":["physical"],"summary":"\#(summary)"}"#))
         let id = r["incident"]!.stringValue!
-        let (status, shown) = try daemon.hotlinectl(["show", id])
+        let (status, shown) = try daemon.hotlinectl(["show", "--personal", id])
         #expect(status == 0, "\(shown)")
         for scalar in shown.unicodeScalars where scalar != "\n" {
             #expect(!SafeText.isUnsafe(scalar), "raw U+\(String(scalar.value, radix: 16)) in hotlinectl show")
@@ -84,7 +84,7 @@ struct OperationsTests {
         #expect(shown.split(separator: "\n").filter { $0.hasPrefix("state:") } == ["state: open"])
         #expect(shown.contains(#"summary: a\x9B2J\u202Eevil\u2066 x\nstate: closed\x85line"#), "\(shown)")
         // --json stays exact.
-        let (_, json) = try daemon.hotlinectl(["--json", "show", id])
+        let (_, json) = try daemon.hotlinectl(["--json", "show", "--personal", id])
         #expect(try JSONParser.parse(json).objectValue?["summary"] == .string("a\u{9B}2J\u{202E}evil\u{2066} x\nstate: closed\u{85}line"))
 
         // Ids an operator types reach the log escaped: no forged line.

@@ -70,6 +70,15 @@ struct PersonalDataTests {
         // Open incidents keep theirs, however old.
         #expect(try okObject(try c.request("STATUS \(open["incident"]!.stringValue!)"))["caller"] == "0911")
         #expect(await server.app.scheduler.erasePersonalData(now: now.adding(seconds: 400 * 86_400)) == 0)
+        // The erasure leaves the audit of who read the details (the STATUS reads above)...
+        let reads = try server.app.state.store.auditRecords(incident: id, actor: nil, since: nil, limit: 100)
+        #expect(reads.count == 2)
+        #expect(reads.allSatisfy { $0.actorKind == "gateway" && $0.action == "read" && $0.actor == "HL-14320" })
+        #expect(reads.last?.shown == ["caller", "summary", "close_note"])
+        #expect(reads.first?.shown == [])  // after the erasure nothing personal was left to show
+        // ... until the audit's own period (default 5 years) has passed.
+        _ = await server.app.scheduler.erasePersonalData(now: now.adding(seconds: 1826 * 86_400))
+        #expect(try server.app.state.store.auditRecords(incident: id, actor: nil, since: nil, limit: 100).isEmpty)
         try await server.stop()
     }
 }

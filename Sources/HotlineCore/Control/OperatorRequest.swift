@@ -4,7 +4,10 @@
 public enum OperatorRequest: Sendable, Equatable {
     case status
     case incidents(openOnly: Bool, overdue: Bool, commune: String?, district: String?, limit: Int)
-    case show(incident: String)
+    /// `personal`: caller, summary, close note and retraction reason too (an audited read).
+    case show(incident: String, personal: Bool)
+    /// Reads of personal data and operator actions, newest first.
+    case audit(incident: String?, actor: String?, since: Timestamp?, limit: Int)
     /// REASSIGN, ACK, ATTEND or CLOSE, recorded with the operator's name.
     case act(incident: String, CaseAction)
     case stats(year: Int)
@@ -25,7 +28,18 @@ public enum OperatorRequest: Sendable, Equatable {
                 commune: request["commune"]?.stringValue, district: request["district"]?.stringValue,
                 limit: max(1, min(limit, 10_000)))
         case "show":
-            return .show(incident: try incident(request))
+            return .show(incident: try incident(request), personal: request["personal"]?.boolValue ?? false)
+        case "audit":
+            var since: Timestamp?
+            if let value = request["since"] {
+                guard let text = value.stringValue, let t = Timestamp(rfc3339: text) else {
+                    throw HLPError(.invalid, "\"since\" must be an RFC 3339 time such as 2026-11-29T00:00:00+07:00")
+                }
+                since = t
+            }
+            return .audit(
+                incident: request["incident"]?.stringValue, actor: request["operator"]?.stringValue, since: since,
+                limit: max(1, min(request["limit"]?.integerValue ?? 100, 10_000)))
         case "reassign", "ack", "attend", "close":
             let id = try incident(request)
             var body = JSONObject()

@@ -69,6 +69,7 @@ extension Configuration {
             "max_shelter_per_commune = \(maxShelterPerCommune)",
             "[retention]",
             "personal_data = \(duration(personalDataRetention))",
+            "audit = \(duration(auditRetention))",
         ]
         if let m = metricsListen { lines += ["[metrics]", "listen = \(listen(m.host, m.port))"] }
         if let tls {

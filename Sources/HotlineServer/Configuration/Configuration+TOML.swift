@@ -207,11 +207,19 @@ extension Configuration {
             }
             c.maxShelterPerCommune = n
         }
-        if let t = try section("retention", ["personal_data"]), let v = t["personal_data"] {
-            guard let text = v.string, let seconds = DurationText.seconds(text) else {
-                throw fail("retention.personal_data must be a duration such as \"180d\"")
+        if let t = try section("retention", ["personal_data", "audit"]) {
+            if let v = t["personal_data"] {
+                guard let text = v.string, let seconds = DurationText.seconds(text) else {
+                    throw fail("retention.personal_data must be a duration such as \"180d\"")
+                }
+                c.personalDataRetention = seconds
             }
-            c.personalDataRetention = seconds
+            if let v = t["audit"] {
+                guard let text = v.string, let seconds = DurationText.seconds(text) else {
+                    throw fail("retention.audit must be a duration such as \"1825d\"")
+                }
+                c.auditRetention = seconds
+            }
         }
         return c
     }

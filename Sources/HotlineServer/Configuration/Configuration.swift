@@ -72,11 +72,14 @@ public struct Configuration: Sendable, Equatable {
             && a.metricsListen?.port == b.metricsListen?.port && a.ladder == b.ladder
             && a.queueRotateBytes == b.queueRotateBytes && a.queueKeepFiles == b.queueKeepFiles
             && a.personalDataRetention == b.personalDataRetention && a.sourcePath == b.sourcePath
-            && a.maxShelterPerCommune == b.maxShelterPerCommune
+            && a.maxShelterPerCommune == b.maxShelterPerCommune && a.auditRetention == b.auditRetention
     }
     /// Seconds after closure when caller, summary, close note and retraction reason are erased.
     /// Default 180 days.
     public var personalDataRetention: Int64 = 180 * 86_400
+    /// Seconds an audit record (a read of personal data, an operator action) is kept. Default
+    /// 5 years (1825 days).
+    public var auditRetention: Int64 = 1825 * 86_400
     /// The file this came from, if any.
     public var sourcePath: String?
 

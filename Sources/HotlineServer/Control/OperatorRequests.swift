@@ -26,8 +26,25 @@ extension HotlineApp {
             } catch {
                 return Self.failure(.unavailable, "cannot read the store now")
             }
-        case let .show(id):
-            return Self.outcome(state.store.operatorView(incident: id))
+        case let .show(id, personal):
+            guard personal else {
+                // Without --personal the survivor's details stay in the store, and nothing is audited.
+                return Self.outcome(state.store.operatorView(incident: id).map { object in
+                    var o = object
+                    for field in IncidentStore.personalFields where o[field] != nil && o[field] != .null {
+                        o[field] = .string("(hidden; --personal shows it, and the read is recorded)")
+                    }
+                    return o
+                })
+            }
+            return Self.outcome(auditedRead(id, user: user, now: now))
+        case let .audit(incident, actor, since, limit):
+            do {
+                let records = try state.store.auditRecords(incident: incident, actor: actor, since: since, limit: limit)
+                return ["audit": .array(records.map { .object($0.json) })]
+            } catch {
+                return Self.failure(.unavailable, "cannot read the store now")
+            }
         case let .act(id, action):
             return act(id, action, user: user)
         case let .stats(year):
@@ -71,6 +88,20 @@ extension HotlineApp {
             "connections": .object(connections), "open": .object(open), "overdue": .object(overdue),
             "queue_seq": JSONValue(Int(queue.lastWrittenSeq)),
         ]
+    }
+
+    /// An operator's read of personal data: recorded durably, then answered.
+    private func auditedRead(_ id: String, user: String, now: Timestamp) -> Result<JSONObject, HLPError> {
+        let semaphore = DispatchSemaphore(value: 0)
+        let box = ResultBox<Result<JSONObject, HLPError>>()
+        state.store.submit(
+            AuditedRead(incident: id, gateway: nil, peer: nil, operatorName: user, at: now) { result in
+                box.value = result
+                semaphore.signal()
+            })
+        semaphore.wait()
+        logger.notice("operator read personal data", metadata: ["operator": "\(user)", "incident": "\(id)"])
+        return box.value ?? .failure(HLPError(.internal, "no result"))
     }
 
     private func act(_ id: String, _ action: CaseAction, user: String) -> JSONObject {

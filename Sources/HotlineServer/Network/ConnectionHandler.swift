@@ -38,10 +38,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var draining = false
     private var inputClosed = false
     private var readingPaused = false
-    /// REPORTs and case actions of this connection not yet committed; a STATUS read waits for
-    /// them so that it sees what was sent before it.
-    private var uncommittedWrites = 0
-    private var readsAfterCommit: [() -> Void] = []
     /// Store completions waiting for this connection's event loop: filled by the writer,
     /// drained in one hop per batch (one flush for all their replies, not one each).
     private let inbox = CompletionInbox()
@@ -265,24 +261,14 @@ final class ConnectionHandler: ChannelInboundHandler {
                     incident: incident, action: action, gateway: gateway, deadlines: snapshot.deadlines,
                     directory: snapshot.directory, completion: completion))
         case let .status(incident, gateway):
-            let seq = reserve()
-            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
-            let store = state.store
-            let eventLoop = context!.eventLoop
-            let threadPool = self.threadPool
-            let read = {
-                threadPool.runIfActive(eventLoop: eventLoop) {
-                    store.status(incident: incident, gateway: gateway)
-                }.whenComplete { outcome in
-                    let reply: Reply
-                    switch outcome {
-                    case let .success(result): reply = Self.reply(result)
-                    case .failure: reply = .error(.unavailable, "cannot read the store now; retry later")
-                    }
-                    bound.value.fill(seq, reply)
-                }
-            }
-            if uncommittedWrites == 0 { read() } else { readsAfterCommit.append(read) }
+            // STATUS shows the commune's own personal data: the read is audited (gateway, peer,
+            // time, incident) in the writer's transaction, and answered after the commit. Going
+            // through the writer also orders it after this connection's earlier writes.
+            let completion = durableWrite(render: { Reply.ok($0) }) { (_: Result<JSONObject, HLPError>) in }
+            state.store.submit(
+                AuditedRead(
+                    incident: incident, gateway: gateway, peer: peer, operatorName: nil, at: state.clock(),
+                    completion: completion))
         }
     }
 
@@ -304,7 +290,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         log: @escaping @Sendable (Result<Success, HLPError>) -> Void
     ) -> @Sendable (Result<Success, HLPError>) -> Void {
         let seq = reserve()
-        uncommittedWrites += 1
         let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
         let eventLoop = context!.eventLoop
         let inbox = self.inbox
@@ -333,14 +318,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         context?.flush()
     }
 
-    /// A write of this connection is durable (or failed): reads waiting for it may run.
+    /// A job of this connection went through the store (committed, or failed).
     private func committed(_ seq: Int, _ reply: Reply) {
-        uncommittedWrites -= 1
-        if uncommittedWrites == 0 {
-            let reads = readsAfterCommit
-            readsAfterCommit = []
-            for read in reads { read() }
-        }
         fill(seq, reply)
     }
 

@@ -17,11 +17,13 @@ public final class EscalationScheduler: Service, Sendable {
     public let startedAt: Timestamp
 
     private let retention: Int64
+    private let auditRetention: Int64
 
-    public init(state: ServerState, retention: Int64, logger: Logger) {
+    public init(state: ServerState, retention: Int64, auditRetention: Int64 = 5 * 365 * 86_400, logger: Logger) {
         self.state = state
         self.logger = logger
         self.retention = retention
+        self.auditRetention = auditRetention
         self.startedAt = state.clock()
     }
 
@@ -59,8 +61,9 @@ public final class EscalationScheduler: Service, Sendable {
     /// Erases personal data of incidents closed more than the retention period before `now`.
     public func erasePersonalData(now: Timestamp) async -> Int {
         let retention = self.retention
+        let auditBefore = now.adding(seconds: -auditRetention)
         let result = await withCheckedContinuation { continuation in
-            state.store.erasePersonalData(closedBefore: now.adding(seconds: -retention), now: now) {
+            state.store.erasePersonalData(closedBefore: now.adding(seconds: -retention), auditBefore: auditBefore, now: now) {
                 continuation.resume(returning: $0)
             }
         }

@@ -93,7 +93,9 @@ public final class HotlineApp: Sendable {
         server = IntakeServer(
             state: state, host: configuration.server.host, port: configuration.server.port, tls: tlsListener,
             inherited: inherited, logger: logger)
-        scheduler = EscalationScheduler(state: state, retention: configuration.personalDataRetention, logger: logger)
+        scheduler = EscalationScheduler(
+            state: state, retention: configuration.personalDataRetention, auditRetention: configuration.auditRetention,
+            logger: logger)
         do {
             queue = try EscalationQueueFile(
                 path: configuration.queueFile, store: store, rotateBytes: configuration.queueRotateBytes,

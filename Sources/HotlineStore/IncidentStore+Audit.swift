@@ -1,0 +1,110 @@
+import GRDB
+import HotlineCore
+
+/// Who read a survivor's details, and who acted on a case (as GBV case-management systems
+/// keep it). An audit row names the reader (an operator's Unix user, or a gateway and its
+/// peer address), the time, the incident and what was shown or done; never the personal data
+/// itself. A read of personal data is recorded durably before the data is sent.
+public struct AuditRecord: Sendable, Equatable {
+    public var at: Timestamp
+    /// `operator` or `gateway`.
+    public var actorKind: String
+    public var actor: String
+    /// The gateway connection's peer address, if a gateway.
+    public var peer: String?
+    public var incident: String
+    /// `read` (personal data shown) or the operator's verb (`ack`, `attend`, `close`, `reassign`).
+    public var action: String
+    /// The personal-data fields that were shown (names only), for reads.
+    public var shown: [String]
+
+    public var json: JSONObject {
+        [
+            "at": .string(at.rfc3339), "actor_kind": .string(actorKind), "actor": .string(actor),
+            "peer": JSONValue(peer), "incident": .string(incident), "action": .string(action),
+            "shown": .array(shown.map { .string($0) }),
+        ]
+    }
+}
+
+/// A read of an incident with its personal data: recorded in the audit, then answered.
+public struct AuditedRead: Sendable {
+    public var incident: String
+    /// The gateway reading its own commune's incident (STATUS); nil for an operator.
+    public var gateway: Hotline?
+    public var peer: String?
+    public var operatorName: String?
+    public var at: Timestamp
+    public var completion: @Sendable (Result<JSONObject, HLPError>) -> Void
+
+    public init(
+        incident: String, gateway: Hotline?, peer: String?, operatorName: String?, at: Timestamp,
+        completion: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void
+    ) {
+        self.incident = incident
+        self.gateway = gateway
+        self.peer = peer
+        self.operatorName = operatorName
+        self.at = at
+        self.completion = completion
+    }
+}
+
+extension IncidentStore {
+    /// The personal-data fields of STATUS.
+    public static let personalFields = ["caller", "summary", "close_note", "retract_reason"]
+
+    /// Reads through the writer, so that the audit row is in the same transaction and the data
+    /// leaves only after the commit.
+    public func submit(_ read: AuditedRead) { enqueue(.read(read)) }
+
+    func auditedRead(_ read: AuditedRead, _ db: Database) throws -> Result<JSONObject, HLPError> {
+        let result = try view(db, incident: read.incident, readableBy: read.gateway?.communeCode)
+        guard case let .success(object) = result, let number = IncidentID.number(read.incident) else { return result }
+        let shown = Self.personalFields.filter { object[$0] != nil && object[$0] != .null }
+        try Self.audit(
+            db, at: read.at, kind: read.gateway == nil ? "operator" : "gateway",
+            actor: read.gateway?.id ?? read.operatorName ?? "unknown", peer: read.peer, incident: number, action: "read",
+            shown: shown)
+        return result
+    }
+
+    static func audit(
+        _ db: Database, at: Timestamp, kind: String, actor: String, peer: String?, incident: Int64, action: String,
+        shown: [String]
+    ) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO audit (at, actor_kind, actor, peer, incident, action, shown) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [at.seconds, kind, actor, peer, incident, action, shown.joined(separator: ",")])
+    }
+
+    /// Audit records, newest first.
+    public func auditRecords(incident: String?, actor: String?, since: Timestamp?, limit: Int) throws -> [AuditRecord] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let incident {
+            conditions.append("incident = ?")
+            arguments.append(IncidentID.number(incident) ?? -1)
+        }
+        if let actor {
+            conditions.append("actor = ?")
+            arguments.append(actor)
+        }
+        if let since {
+            conditions.append("at >= ?")
+            arguments.append(since.seconds)
+        }
+        arguments.append(limit)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM audit \(filter) ORDER BY id DESC LIMIT ?", arguments: StatementArguments(arguments)
+            ).map { row in
+                AuditRecord(
+                    at: Timestamp(seconds: row["at"]), actorKind: row["actor_kind"], actor: row["actor"], peer: row["peer"],
+                    incident: IncidentID.text(row["incident"]), action: row["action"],
+                    shown: (row["shown"] as String).split(separator: ",").map(String.init))
+            }
+        }
+    }
+}
