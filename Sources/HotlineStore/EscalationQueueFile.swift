@@ -55,7 +55,14 @@ public final class EscalationQueueFile: @unchecked Sendable {
         try openFile()
         let (fileSeq, fileHash) = try repairAndReadTail()
         let recorded = try store.queueState()
-        if let fileSeq, fileSeq >= recorded.seq {
+        let outboxSeq = try store.lastOutboxSeq()
+        if let fileSeq, fileSeq > outboxSeq {
+            // The file holds records the database never made: the database was restored from
+            // an older backup. Continue after the file, never repeating a seq, and say so.
+            lastSeq = fileSeq
+            lastHash = fileHash
+            try appendRestoredRecord(storeSeq: outboxSeq, fileSeq: fileSeq)
+        } else if let fileSeq, fileSeq >= recorded.seq {
             lastSeq = fileSeq
             lastHash = fileHash
         } else {
@@ -140,6 +147,32 @@ public final class EscalationQueueFile: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// Writes the `store_restored` record after the file's last one and records the new
+    /// position in the database, so that the next outbox row follows it (the outbox numbers
+    /// after the larger of its own last row and this position; the writer commits the position
+    /// before anything else, being first in its queue).
+    private func appendRestoredRecord(storeSeq: Int64, fileSeq: Int64) throws {
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        let line: JSONObject = [
+            "seq": JSONValue.number(Double(fileSeq + 1)), "at": .string(now.rfc3339), "level": 0,
+            "reason": "store_restored", "due": .string(now.rfc3339), "late_s": 0,
+            "store_seq": .number(Double(storeSeq)), "file_seq": .number(Double(fileSeq)), "notify": [.object(["role": "province"])],
+            "prev": .string(lastHash),
+        ]
+        var bytes = Array(line.jsonText.utf8)
+        let hash = SHA256.hexHash(bytes)
+        bytes.append(0x0A)
+        try writeAll(bytes)
+        guard fsync(fd) == 0 else { throw Failure(description: "fsync: errno \(errno)") }
+        size += Int64(bytes.count)
+        lastSeq = fileSeq + 1
+        lastHash = hash
+        store.noteQueueWritten(seq: lastSeq, hash: hash)
+        logger.warning(
+            "the store is older than the escalation queue (restored from a backup): the queue continues after its last record",
+            metadata: ["queue.file_seq": "\(fileSeq)", "queue.store_seq": "\(storeSeq)", "queue.seq": "\(lastSeq)"])
     }
 
     /// Appends every outbox row after `lastSeq`.

@@ -39,7 +39,9 @@ extension IncidentStore {
         try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO outbox (seq, incident, level, reason, due, at, record)
-                VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?)
+                VALUES (
+                    max((SELECT coalesce(max(seq), 0) FROM outbox), (SELECT last_seq FROM queue_state WHERE id = 1)) + 1,
+                    ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [f.number, f.level, reason.rawValue, due.seconds, at.seconds, record.jsonText])
         if db.changesCount > 0 { context.outboxRecords += 1 }

@@ -12,6 +12,8 @@ public enum OperatorRequest: Sendable, Equatable {
     case act(incident: String, CaseAction)
     case stats(year: Int)
     case reload
+    /// A consistent online copy of the store, written by the daemon to this absolute path.
+    case backup(path: String)
 
     /// The years `stats` accepts.
     public static let years = 2000...9999
@@ -64,6 +66,11 @@ public enum OperatorRequest: Sendable, Equatable {
             return .stats(year: year)
         case "reload":
             return .reload
+        case "backup":
+            guard let path = request["path"]?.stringValue, path.hasPrefix("/"), !path.utf8.contains(0) else {
+                throw HLPError(.invalid, "\"path\" must be an absolute file path")
+            }
+            return .backup(path: path)
         default:
             throw HLPError(.unknownCommand, "unknown command \"\(CommandParser.printable(Array(command.utf8)))\"")
         }

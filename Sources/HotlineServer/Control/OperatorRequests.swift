@@ -61,6 +61,17 @@ extension HotlineApp {
             }
         case .reload:
             return reload() ? ["reloaded": true] : Self.failure(.invalid, "reload failed; see the daemon's log")
+        case let .backup(path):
+            do {
+                let b = try state.store.backup(to: path)
+                logger.notice("backup written", metadata: ["operator": "\(user)", "backup.path": "\(path)", "backup.incidents": "\(b.incidents)"])
+                return [
+                    "path": .string(b.path), "incidents": JSONValue(b.incidents), "queue_seq": JSONValue(Int(b.queueSeq)),
+                    "bytes": JSONValue(Int(b.bytes)),
+                ]
+            } catch {
+                return Self.failure(.unavailable, "\(error)")
+            }
         }
     }
 
