@@ -74,6 +74,9 @@ public enum QueueReader {
     /// One readable line for a record.
     public static func describe(_ r: JSONObject) -> String {
         let seq = r["seq"]?.integerValue.map(String.init) ?? "?"
+        if r["reason"] == "store_restored" {
+            return "#\(seq) \(r["at"]?.stringValue ?? "?") STORE RESTORED from a backup (store at seq \(r["store_seq"]?.integerValue ?? 0), file at seq \(r["file_seq"]?.integerValue ?? 0)); notify province"
+        }
         var line = "#\(seq) \(r["at"]?.stringValue ?? "?") \(r["incident"]?.stringValue ?? "?") "
         line += "\(r["severity"]?.stringValue ?? "?") level \(r["level"]?.integerValue ?? 0) \(r["reason"]?.stringValue ?? "?")"
         if let late = r["late_s"]?.integerValue, late > 0 { line += " (\(late) s late)" }
