@@ -156,10 +156,29 @@ public final class IncidentStore: @unchecked Sendable {
         }
     }
 
+    /// When the writer last showed it is alive (monotonic nanoseconds): at every turn of its
+    /// loop, at least once a second while idle. A writer stuck in a commit stops updating it.
+    public var writerProgress: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return lastProgress
+    }
+    private var lastProgress = DispatchTime.now().uptimeNanoseconds
+
+    /// Test hook: the writer stops for `seconds` before its next batch, as a hung disk would
+    /// hold it (for the watchdog's test).
+    public func blockWriterForTesting(seconds: Double) {
+        enqueue(.testPause(seconds))
+    }
+
     private func writerLoop() {
         while true {
             condition.lock()
-            while pending.isEmpty && !stopping { condition.wait() }
+            lastProgress = DispatchTime.now().uptimeNanoseconds
+            while pending.isEmpty && !stopping {
+                _ = condition.wait(until: Date().addingTimeInterval(1))
+                lastProgress = DispatchTime.now().uptimeNanoseconds
+            }
             if pending.isEmpty && stopping {
                 stopped = true
                 condition.broadcast()
@@ -239,6 +258,9 @@ public final class IncidentStore: @unchecked Sendable {
         case let .read(read):
             let result = try auditedRead(read, db)
             return { read.completion(result) }
+        case let .testPause(seconds):
+            Thread.sleep(forTimeInterval: seconds)
+            return {}
         case let .erasePersonalData(closedBefore, auditBefore, now, completion):
             try db.execute(
                 sql: """

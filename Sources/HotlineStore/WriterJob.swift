@@ -57,6 +57,8 @@ enum WriterJob: Sendable {
     case escalate(EscalationRun)
     /// A read of personal data: audited in the transaction, answered after the commit.
     case read(AuditedRead)
+    /// Test hook: the writer sleeps (see `blockWriterForTesting`).
+    case testPause(Double)
     /// The queue file holds every record up to `seq`; the last line's hash is `hash`.
     case queueWritten(seq: Int64, hash: String)
     /// Erase personal data of incidents closed at or before `closedBefore`.
@@ -70,7 +72,7 @@ enum WriterJob: Sendable {
         case let .action(job): job.completion(.failure(error))
         case let .escalate(run): run.completion(.failure(error))
         case let .read(read): read.completion(.failure(error))
-        case .queueWritten: break
+        case .queueWritten, .testPause: break
         case let .erasePersonalData(_, _, _, completion): completion(.failure(error))
         }
     }

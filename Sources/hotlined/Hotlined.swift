@@ -36,9 +36,7 @@ struct Hotlined: AsyncParsableCommand {
                 return
             }
             let app = try HotlineApp(configuration: configuration, logger: logger)
-            let hangup = app.handleHangup()
             try await app.serviceGroup(signals: true).run()
-            hangup.cancel()
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("hotlined: \(error.message)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG

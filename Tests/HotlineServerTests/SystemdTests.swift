@@ -1,5 +1,8 @@
 import Foundation
 import HotlineCore
+import HotlineServer
+import Logging
+import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
@@ -7,7 +10,7 @@ import Glibc
 #endif
 
 /// A datagram socket standing in for systemd's notify socket.
-final class NotifySocket {
+final class NotifySocket: @unchecked Sendable {  // one reader at a time
     let path: String
     let fd: Int32
 
@@ -96,5 +99,48 @@ struct SystemdTests {
         #expect(log.contains("listen.inherited=true"), "\(log)")
         daemon.kill(SIGTERM)
         #expect(daemon.process?.terminationStatus == 0)
+    }
+}
+
+/// The watchdog is honest: it pings only while the event loops and the store's writer make
+/// progress.
+@Suite(.serialized)
+struct WatchdogTests {
+    @Test func aBlockedWriterStopsThePings() async throws {
+        let server = try await TestServer(inProcess: true)
+        let notify = try NotifySocket(folder: server.folder)
+        let service = SystemdService(
+            app: server.app, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: Logger(label: "test")))
+        let task = Task { try await group.run() }
+        // Blocking receives run on a thread of their own, not on the cooperative pool the
+        // service needs (other tests may hold its threads).
+        #expect(await offload { notify.waitFor("READY=1").last?.contains("READY=1") } == true)
+        #expect(await offload { notify.waitFor("WATCHDOG=1").last } == "WATCHDOG=1")
+        // A writer hung for 3 s (as in a stuck fsync): within the watchdog interval the pings stop.
+        server.app.state.store.blockWriterForTesting(seconds: 3)
+        let lastPingWhileBlocked = await offload {
+            let blockedAt = Date()
+            var last: TimeInterval = 0
+            while Date().timeIntervalSince(blockedAt) < 2.5, let m = notify.receive() {
+                let at = Date().timeIntervalSince(blockedAt)
+                if m == "WATCHDOG=1", at < 2.5 { last = at }
+            }
+            return last
+        }
+        #expect(lastPingWhileBlocked < 1.5, "pinged \(lastPingWhileBlocked) s after the writer blocked")
+        // Once it is free again, they resume.
+        #expect(await offload { notify.waitFor("WATCHDOG=1").last } == "WATCHDOG=1")
+        await group.triggerGracefulShutdown()
+        try await task.value
+        try await server.stop()
+    }
+}
+
+/// Runs blocking work on a thread of its own and awaits its result.
+func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: work()) }.start()
     }
 }

@@ -101,21 +101,35 @@ public final class MetricsServer: Service, Sendable {
             case .body: break
             case .end:
                 guard let head else { return }
-                let ok = head.method == .GET && (head.uri == "/metrics" || head.uri.hasPrefix("/metrics?"))
-                let body = ok ? render() : Array("not found; try /metrics\n".utf8)
-                var headers = HTTPHeaders()
-                headers.add(name: "Content-Type", value: ok ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
-                headers.add(name: "Content-Length", value: String(body.count))
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: ok ? .ok : .notFound, headers: headers))), promise: nil)
-                var buffer = context.channel.allocator.buffer(capacity: body.count)
-                buffer.writeBytes(body)
-                context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-                let keepAlive = head.isKeepAlive
-                arm(context)
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                    if !keepAlive { context.close(promise: nil) }
-                }
                 self.head = nil
+                let ok = head.method == .GET && (head.uri == "/metrics" || head.uri.hasPrefix("/metrics?"))
+                guard ok else { return respond(context, head, ok: false, body: Array("not found; try /metrics\n".utf8)) }
+                // Rendering reads the store (open and overdue counts): on the thread pool, never
+                // on an event loop that serves gateways.
+                let render = self.render
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { render() }.whenComplete { result in
+                    let (handler, context) = bound.value
+                    switch result {
+                    case let .success(body): handler.respond(context, head, ok: true, body: body)
+                    case .failure: context.close(promise: nil)
+                    }
+                }
+            }
+        }
+
+        private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, ok: Bool, body: [UInt8]) {
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: ok ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
+            headers.add(name: "Content-Length", value: String(body.count))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: ok ? .ok : .notFound, headers: headers))), promise: nil)
+            var buffer = context.channel.allocator.buffer(capacity: body.count)
+            buffer.writeBytes(body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            let keepAlive = head.isKeepAlive
+            arm(context)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+                if !keepAlive { context.close(promise: nil) }
             }
         }
     }

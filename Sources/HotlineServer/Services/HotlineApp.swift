@@ -4,6 +4,7 @@ import HotlineStore
 import Logging
 import NIOSSL
 import ServiceLifecycle
+import UnixSignals
 
 /// The daemon assembled from its configuration: directory, tokens, store and intake server,
 /// as services in one group (store first, so that it stops last).
@@ -222,16 +223,10 @@ public final class HotlineApp: Sendable {
     }
 
     /// SIGHUP reloads the configuration (see `reload`) and rotates the escalation queue file.
-    public func handleHangup() -> any DispatchSourceSignal {
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
-        source.setEventHandler { [self] in
-            logger.info("SIGHUP: reloading and rotating the escalation queue")
-            reload()
-            queue.rotate()
-        }
-        source.resume()
-        return source
+    func hangup() {
+        logger.info("SIGHUP: reloading and rotating the escalation queue")
+        reload()
+        queue.rotate()
     }
 
     /// The service group; with `signals`, SIGTERM and SIGINT start a graceful shutdown.
@@ -248,7 +243,7 @@ public final class HotlineApp: Sendable {
                     .init(service: server),
                 ] + (metricsServer.map { [.init(service: $0)] } ?? []) + [
                     .init(service: SystemdService(app: self, logger: logger))
-                ],
+                ] + (signals ? [.init(service: HangupService(app: self))] : []),
                 gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
                 logger: logger))
     }
@@ -269,5 +264,18 @@ struct ControlService: Service {
         }
         try? await gracefulShutdown()
         control.stop()
+    }
+}
+
+/// SIGHUP through swift-service-lifecycle's signal sequence, like SIGTERM: reload the
+/// configuration and rotate the escalation queue, each time the signal comes.
+struct HangupService: Service {
+    let app: HotlineApp
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in hangups { app.hangup() }
+        }
     }
 }

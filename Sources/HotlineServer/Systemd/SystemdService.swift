@@ -1,14 +1,17 @@
 import Foundation
 import HotlineCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
 /// Talks to systemd (Type=notify): `READY=1` once the listener is bound and the store open,
 /// `STATUS=` with connections and open incidents every 10 s, `WATCHDOG=1` at half of
-/// `WATCHDOG_USEC` from an event loop of the server (a stuck loop stops the pings and systemd
-/// restarts the daemon), `STOPPING=1` when shutdown begins. Silent without `NOTIFY_SOCKET`.
+/// `WATCHDOG_USEC` only while every event loop and the store's writer have shown progress
+/// within `WATCHDOG_USEC` (a stuck loop or a writer hung in a commit stops the pings, and
+/// systemd restarts the daemon), `STOPPING=1` when shutdown begins. Silent without
+/// `NOTIFY_SOCKET`.
 public final class SystemdService: Service, Sendable {
     public let serviceName = "systemd-notify"
     private let app: HotlineApp
@@ -38,14 +41,40 @@ public final class SystemdService: Service, Sendable {
         guard (try? await app.server.listeningPort()) != nil else { return }
         notifier.notify("READY=1\nSTATUS=\(statusLine())")
         logger.info("notified systemd: ready")
-        var pings: RepeatedTask?
+        var beats: [RepeatedTask] = []
+        var pinger: Task<Void, Never>?
         if let watchdog {
-            let notifier = self.notifier
             let nanoseconds = watchdog.components.seconds * 1_000_000_000 + watchdog.components.attoseconds / 1_000_000_000
-            pings = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(
-                initialDelay: .zero, delay: .nanoseconds(nanoseconds)
-            ) { _ in
-                notifier.notify("WATCHDOG=1")
+            // Each event loop proves itself by running a task every half interval.
+            let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+            let progress = LoopProgress(count: loops.count)
+            for (i, loop) in loops.enumerated() {
+                beats.append(loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(nanoseconds)) { _ in
+                    progress.beat(i)
+                })
+            }
+            let notifier = self.notifier
+            let store = app.state.store
+            let logger = self.logger
+            let limit = UInt64(2 * nanoseconds)  // WATCHDOG_USEC
+            pinger = Task.detached {
+                var silent = false
+                while !Task.isCancelled {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    let stuckLoops = progress.stale(now: now, limit: limit)
+                    let written = store.writerProgress
+                    let writerStuck = written < now && now - written > limit
+                    if stuckLoops.isEmpty && !writerStuck {
+                        notifier.notify("WATCHDOG=1")
+                        silent = false
+                    } else if !silent {
+                        silent = true
+                        logger.error(
+                            "not pinging the watchdog: no progress",
+                            metadata: ["stuck.loops": "\(stuckLoops)", "stuck.writer": "\(writerStuck)"])
+                    }
+                    try? await Task.sleep(nanoseconds: UInt64(nanoseconds))
+                }
             }
         }
         await cancelWhenGracefulShutdown {
@@ -56,6 +85,24 @@ public final class SystemdService: Service, Sendable {
             }
         }
         notifier.notify("STOPPING=1\nSTATUS=stopping: finishing what is being committed")
-        pings?.cancel()
+        pinger?.cancel()
+        for beat in beats { beat.cancel() }
+    }
+}
+
+/// When each event loop last ran its heartbeat task (monotonic nanoseconds).
+final class LoopProgress: Sendable {
+    private let beats: NIOLockedValueBox<[UInt64]>
+
+    init(count: Int) { beats = NIOLockedValueBox(Array(repeating: DispatchTime.now().uptimeNanoseconds, count: count)) }
+
+    func beat(_ loop: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        beats.withLockedValue { $0[loop] = now }
+    }
+
+    /// The loops whose last beat is older than `limit`.
+    func stale(now: UInt64, limit: UInt64) -> [Int] {
+        beats.withLockedValue { beats in beats.indices.filter { beats[$0] < now && now - beats[$0] > limit } }
     }
 }
