@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// Runs one connection's `Session` and keeps its replies in request order.
 ///
@@ -100,6 +101,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if requireClientCertificate, let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            peerNames = readCertificateNames()
+        }
         // The peer finished sending (shutdown of its write side): answer what it sent, then close.
         if let event = event as? ChannelEvent, event == .inputClosed {
             inputClosed = true
@@ -116,8 +120,18 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The authenticated gateway's id, if any.
     var gatewayID: String? { session.gateway?.id }
 
+    /// The client certificate's DNS names, read once when the TLS handshake completes.
+    private var peerNames: Set<String>?
+
     /// The DNS names of the client certificate (gateway ids), empty without one.
     private func certificateNames() -> Set<String> {
+        if let peerNames { return peerNames }
+        let names = readCertificateNames()
+        peerNames = names
+        return names
+    }
+
+    private func readCertificateNames() -> Set<String> {
         guard let context, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
             let certificate = tls.peerCertificate
         else { return [] }
