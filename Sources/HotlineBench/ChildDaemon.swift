@@ -95,6 +95,17 @@ public final class ChildDaemon {
     }
 
     /// Resident memory of the daemon, bytes (VmRSS).
+    /// User + system CPU time of the daemon so far, in milliseconds.
+    public var cpuMilliseconds: Int {
+        guard let p = process, let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return (user + system) * 1000 / Int(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     public var residentBytes: Int {
         guard let p = process, let status = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })

@@ -11,6 +11,9 @@ public enum ConnectionsBenchmark {
         public var seconds: Double
         public var residentBefore: Int
         public var residentAfter: Int
+        /// The daemon's CPU time while the connections sat idle for `idleSeconds`.
+        public var idleCPUMilliseconds: Int
+        public var idleSeconds: Double
     }
 
     public static func run(_ daemon: ChildDaemon, connections: Int, gateways: [String]) throws -> Result {
@@ -34,6 +37,14 @@ public enum ConnectionsBenchmark {
             _ = try c.readLine()
         }
         Thread.sleep(forTimeInterval: 1)
-        return Result(connections: connections, seconds: seconds, residentBefore: before, residentAfter: daemon.residentBytes)
+        let resident = daemon.residentBytes
+        // Idle cost: nothing is sent for 10 s; timers are all the daemon does.
+        let cpuBefore = daemon.cpuMilliseconds
+        Thread.sleep(forTimeInterval: 10)
+        let idle = daemon.cpuMilliseconds - cpuBefore
+        withExtendedLifetime(sockets) {}
+        return Result(
+            connections: connections, seconds: seconds, residentBefore: before, residentAfter: resident,
+            idleCPUMilliseconds: idle, idleSeconds: 10)
     }
 }

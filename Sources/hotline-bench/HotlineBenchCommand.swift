@@ -107,6 +107,8 @@ struct ConnectionsCommand: ParsableCommand {
         print(String(format: "resident    %.1f MB before, %.1f MB with them (%.1f KB per connection)",
                      Double(r.residentBefore) / 1e6, Double(r.residentAfter) / 1e6,
                      Double(r.residentAfter - r.residentBefore) / 1e3 / Double(r.connections)))
+        print(String(format: "idle CPU    %d ms in %.0f s with them idle (%.1f %% of one core)",
+                     r.idleCPUMilliseconds, r.idleSeconds, Double(r.idleCPUMilliseconds) / r.idleSeconds / 10))
     }
 }
 

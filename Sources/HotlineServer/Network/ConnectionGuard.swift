@@ -8,6 +8,11 @@ final class ConnectionFlags {
 /// Sits in front of the line framer and closes connections that stall: not authenticated in
 /// time, idle too long, or holding a line open without finishing it (slow loris). It looks at
 /// raw bytes only: whether the stream currently ends inside a line, and when bytes last came.
+///
+/// One timer per connection, set for the earliest deadline that could close it; when it fires
+/// it checks what actually happened and sets itself for the next one. Reads never touch it
+/// unless a line starts that must end before it fires. (An idle connection wakes once per
+/// timeout, not four times a second.)
 final class ConnectionGuard: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -18,7 +23,9 @@ final class ConnectionGuard: ChannelInboundHandler {
     private var connectedAt = NIODeadline.now()
     private var lastByteAt = NIODeadline.now()
     private var lineStartedAt: NIODeadline?
-    private var check: RepeatedTask?
+    private var timer: Scheduled<Void>?
+    private var timerAt: NIODeadline?
+    private var context: ChannelHandlerContext?
 
     init(limits: Limits, flags: ConnectionFlags, onClose: @escaping (String) -> Void) {
         self.limits = limits
@@ -26,24 +33,23 @@ final class ConnectionGuard: ChannelInboundHandler {
         self.onClose = onClose
     }
 
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
     func channelActive(context: ChannelHandlerContext) {
         connectedAt = .now()
         lastByteAt = connectedAt
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        check = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in
-            bound.value.0.inspect(bound.value.1)
-        }
+        arm(at: nextDeadline())
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        check?.cancel()
-        check = nil
+        disarm()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        check?.cancel()
+        disarm()
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -56,12 +62,37 @@ final class ConnectionGuard: ChannelInboundHandler {
                 lineStartedAt = nil
             } else if view.contains(0x0A) || lineStartedAt == nil {
                 lineStartedAt = now  // a new line began in this chunk
+                let lineDeadline = now + .seconds(limits.lineTimeout)
+                if let timerAt, lineDeadline < timerAt { arm(at: lineDeadline) }
             }
         }
         context.fireChannelRead(data)
     }
 
-    private func inspect(_ context: ChannelHandlerContext) {
+    /// The earliest moment a limit could close this connection, given what is known now.
+    private func nextDeadline() -> NIODeadline {
+        var next = lastByteAt + .seconds(limits.idleTimeout)
+        if !flags.authenticated { next = min(next, connectedAt + .seconds(limits.authTimeout)) }
+        if let started = lineStartedAt { next = min(next, started + .seconds(limits.lineTimeout)) }
+        return next
+    }
+
+    private func arm(at deadline: NIODeadline) {
+        guard let context else { return }
+        timer?.cancel()
+        timerAt = deadline
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) { bound.value.inspect() }
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+        timerAt = nil
+    }
+
+    private func inspect() {
+        guard let context else { return }
         let now = NIODeadline.now()
         var reason: String?
         if !flags.authenticated, now - connectedAt >= .seconds(limits.authTimeout) {
@@ -72,10 +103,11 @@ final class ConnectionGuard: ChannelInboundHandler {
             reason = "a line not finished within \(limits.lineTimeout) s"
         }
         if let reason {
-            check?.cancel()
-            check = nil
+            disarm()
             onClose(reason)
             context.close(promise: nil)
+        } else {
+            arm(at: nextDeadline())
         }
     }
 }
