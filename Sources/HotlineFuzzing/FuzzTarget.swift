@@ -2,7 +2,7 @@ import HotlineCore
 
 /// What the fuzzer runs on each input: the bytes as a stream of request lines through the
 /// parser and the session (authenticated first), and the whole input through the JSON parser,
-/// the field validators and the operator control requests. Invariants that must hold for every input are checked with
+/// the field validators, the operator control requests and the directory CSV loader. Invariants that must hold for every input are checked with
 /// `precondition`, so a violation is a crash the fuzzer reports.
 public enum FuzzTarget {
     static let commune = Commune(
@@ -61,7 +61,16 @@ public enum FuzzTarget {
                 }
             }
         }
-        // 3. The whole input as a time.
+        // 3. The whole input as directory CSV: parsed or refused with a reason, never a trap.
+        //    Split on 0x1E (record separator) into communes, villages, responders, hotlines.
+        _ = try? CSVReader.rows(data)
+        let parts = data.split(separator: 0x1E, maxSplits: 3, omittingEmptySubsequences: false).map(Array.init)
+        if parts.count == 4 {
+            _ = try? DirectoryLoader.parse(
+                communes: ("communes.csv", parts[0]), villages: ("villages.csv", parts[1]),
+                responders: ("responders.csv", parts[2]), hotlines: ("hotlines.csv", parts[3]))
+        }
+        // 4. The whole input as a time.
         if let t = Timestamp(rfc3339: String(decoding: data, as: UTF8.self)) {
             precondition(Timestamp(rfc3339: t.rfc3339) == t, "time does not round-trip")
         }

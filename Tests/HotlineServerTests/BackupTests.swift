@@ -17,6 +17,7 @@ struct BackupTests {
             for s in Severity.allCases { c.deadlines.windows[s] = DeadlineWindows(ack: 1, attend: 1) }
         }
         try daemon.start()
+        defer { if daemon.process?.isRunning == true { daemon.kill(SIGKILL) } }
         let load = try daemon.gateway("14320")
         var sent = 0
         func send(_ n: Int) throws {
