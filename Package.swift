@@ -36,11 +36,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Network front end, configuration and service wiring.
+        // The daemon's configuration: the TOML file, its limits, and the checks on the files it
+        // trusts. Small, so that the operator's tool links it without the server.
+        .target(
+            name: "HotlineConfiguration",
+            dependencies: ["HotlineCore", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // Network front end and service wiring.
         .target(
             name: "HotlineServer",
             dependencies: [
                 "HotlineCore",
+                "HotlineConfiguration",
                 "HotlineStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -60,16 +67,17 @@ let package = Package(
             name: "hotlined",
             dependencies: [
                 "HotlineServer",
+                "HotlineConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Operator actions behind hotlinectl.
-        .target(name: "HotlineControl", dependencies: ["HotlineCore", "HotlineServer"]),
+        .target(name: "HotlineControl", dependencies: ["HotlineCore", "HotlineConfiguration"]),
         .executableTarget(
             name: "hotlinectl",
             dependencies: [
                 "HotlineControl",
-                "HotlineServer",
+                "HotlineConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -116,6 +124,7 @@ let package = Package(
             name: "hotline-loadgen",
             dependencies: [
                 "HotlineServer",
+                "HotlineConfiguration",
                 "HotlineBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -131,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "HotlineServerTests",
             dependencies: [
-                "HotlineServer", "HotlineStore", "HotlineCore", "HotlineControl", "HotlineClient",
+                "HotlineServer", "HotlineConfiguration", "HotlineStore", "HotlineCore", "HotlineControl", "HotlineClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,6 +1,6 @@
 import Foundation
+import HotlineConfiguration
 import HotlineCore
-import HotlineServer
 
 /// Issues and revokes gateway tokens in the token file named by the daemon's configuration.
 /// The daemon picks the change up on SIGHUP (`systemctl reload hotlined`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotlineBench
+import HotlineConfiguration
 import HotlineCore
 import HotlineServer
 import Logging

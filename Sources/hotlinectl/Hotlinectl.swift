@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import HotlineConfiguration
 import HotlineControl
 import HotlineCore
-import HotlineServer
 
 @main
 struct Main {
@@ -44,9 +44,9 @@ struct Options: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
-    func load() throws -> HotlineServer.Configuration {
+    func load() throws -> HotlineConfiguration.Configuration {
         do {
-            return try HotlineServer.Configuration.load(path: config)
+            return try HotlineConfiguration.Configuration.load(path: config)
         } catch {
             throw ValidationError(error.message)
         }

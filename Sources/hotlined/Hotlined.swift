@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HotlineConfiguration
 import HotlineServer
 import Logging
 

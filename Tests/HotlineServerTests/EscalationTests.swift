@@ -1,4 +1,5 @@
 import Foundation
+import HotlineConfiguration
 import HotlineCore
 import HotlineServer
 import Testing

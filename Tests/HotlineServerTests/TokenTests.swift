@@ -1,4 +1,5 @@
 import Foundation
+import HotlineConfiguration
 import HotlineControl
 import HotlineCore
 import HotlineServer

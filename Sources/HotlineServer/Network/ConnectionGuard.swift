@@ -1,3 +1,4 @@
+import HotlineConfiguration
 import NIOCore
 
 /// Shared between the guard and the connection handler of one channel (same event loop).

@@ -1,3 +1,4 @@
+import HotlineConfiguration
 import HotlineCore
 import Logging
 import NIOConcurrencyHelpers

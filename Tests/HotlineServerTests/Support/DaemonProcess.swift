@@ -1,4 +1,5 @@
 import Foundation
+import HotlineConfiguration
 import HotlineServer
 #if canImport(Glibc)
 import Glibc

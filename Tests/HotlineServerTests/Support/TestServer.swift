@@ -1,4 +1,5 @@
 import Foundation
+import HotlineConfiguration
 #if canImport(Glibc)
 import Glibc
 #endif
