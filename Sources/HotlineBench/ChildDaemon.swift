@@ -4,19 +4,51 @@ import Foundation
 import Glibc
 #endif
 
-/// The real `hotlined` as a child process, for the benchmarks and the crash script.
+/// The real `hotlined` as a child process, for the benchmarks and the crash script. Started by
+/// root (as CI does), it runs the way the systemd unit runs it: as `nobody` with no
+/// capabilities and no-new-privileges, on a folder that user owns, holding its own copy of the
+/// directory and tokens (and of the binary, if the build folder is closed to that user).
 public final class ChildDaemon {
     public let folder: String
     public let configPath: String
     public let binary: String
     public let port: Int
     public private(set) var process: Process?
+    /// The command prefix that drops privileges (empty unless started by root).
+    private let launcher: [String]
 
     /// Writes a configuration in `folder` listening on a free loopback port.
     public init(binary: String, folder: String, directory: String, tokens: String, extra: String = "") throws {
-        self.binary = binary
         self.folder = folder
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var directory = directory
+        var tokens = tokens
+        var binary = binary
+        if geteuid() == 0 {
+            let uid = getpwnam("nobody")?.pointee.pw_uid ?? 65_534
+            let gid = getgrnam("nogroup")?.pointee.gr_gid ?? 65_534
+            launcher = [
+                "/usr/bin/setpriv", "--reuid", "\(uid)", "--regid", "\(gid)", "--init-groups", "--no-new-privs",
+                "--bounding-set=-all",
+            ]
+            let fm = FileManager.default
+            try? fm.removeItem(atPath: folder + "/directory")
+            try fm.copyItem(atPath: directory, toPath: folder + "/directory")
+            directory = folder + "/directory"
+            try? fm.removeItem(atPath: folder + "/gateways.tokens")
+            try fm.copyItem(atPath: tokens, toPath: folder + "/gateways.tokens")
+            chmod(folder + "/gateways.tokens", 0o640)
+            tokens = folder + "/gateways.tokens"
+            if Self.run(launcher + ["/usr/bin/test", "-x", binary]) != 0 {
+                try? fm.removeItem(atPath: folder + "/hotlined")
+                try fm.copyItem(atPath: binary, toPath: folder + "/hotlined")
+                chmod(folder + "/hotlined", 0o755)
+                binary = folder + "/hotlined"
+            }
+        } else {
+            launcher = []
+        }
+        self.binary = binary
         port = Self.freePort()
         configPath = folder + "/hotlined.toml"
         try """
@@ -63,12 +95,31 @@ public final class ChildDaemon {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    static func run(_ command: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// Gives the folder (recursively) to the service user, so that the daemon owns its files.
+    private func ownFolder() {
+        guard !launcher.isEmpty else { return }
+        _ = Self.run(["/bin/chown", "-R", "\(launcher[2]):\(launcher[4])", folder])
+    }
+
     /// Starts the daemon and returns the seconds until it accepted a connection.
     @discardableResult
     public func start() throws -> Double {
+        ownFolder()
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["--config", configPath, "--log-level", "warning"]
+        let command = launcher + [binary, "--config", configPath, "--log-level", "warning"]
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
         let log = folder + "/hotlined.log"
         if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
