@@ -130,6 +130,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
+        .testTarget(name: "HotlineClientTests", dependencies: ["HotlineClient", "HotlineCore"]),
+        .testTarget(name: "HotlineControlTests", dependencies: ["HotlineControl", "HotlineCore"]),
         .testTarget(
             name: "HotlineStoreTests",
             dependencies: [

@@ -32,15 +32,23 @@ public final class Spool: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in
-            // Switching to WAL needs the database to itself: only when it is not WAL yet.
-            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            // Switching to WAL needs the database to itself: only when it is not WAL yet, and
+            // again if another process held it at that moment (SQLite does not wait for this).
+            var attempts = 0
+            while try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                do {
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                    attempts += 1
+                    guard attempts < 600 else { throw error }
+                    usleep(50_000)
+                }
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         queue = try DatabaseQueue(path: path, configuration: config)
         chmod(path, 0o600)
-        try queue.write { db in
+        try writeImmediate { db in
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS spool (
@@ -74,7 +82,7 @@ public final class Spool: Sendable {
             body["reported_at"] = .string(Timestamp(seconds: Int64(now.timeIntervalSince1970)).rfc3339)
         }
         guard let ref = body["ref"]?.stringValue else { throw HLPClientError.refused(code: "invalid", text: "field \"ref\" must be a string") }
-        try queue.write { db in
+        try writeImmediate { db in
             try db.execute(sql: "INSERT INTO spool (ref, body) VALUES (?, ?)", arguments: [ref, body.jsonText])
         }
         return body
@@ -82,9 +90,23 @@ public final class Spool: Sendable {
 
     public func pending() throws -> [Entry] { try entries(where: "state = 'pending'") }
 
+    /// A write transaction that takes the write lock at its start (BEGIN IMMEDIATE), so that
+    /// with many processes it waits its turn through the busy timeout instead of failing when
+    /// it upgrades from reading (SQLite answers that with "database is locked" at once).
+    func writeImmediate<T>(_ updates: (Database) throws -> T) throws -> T {
+        try queue.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try updates(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
     /// Records whom the gateway's own triage named for a report not yet delivered.
     public func setLocalAssignment(ref: String, responder: String) throws {
-        try queue.write { db in
+        try writeImmediate { db in
             try db.execute(sql: "UPDATE spool SET local_assigned = ? WHERE ref = ?", arguments: [responder, ref])
         }
     }
@@ -144,7 +166,7 @@ public final class Spool: Sendable {
             case let .success(client): results = client.send(todo.map { "REPORT " + $0.body.jsonText })
             case let .failure(error): results = todo.map { _ in .failure(error) }
             }
-            try queue.write { db in
+            try writeImmediate { db in
                 for (entry, result) in zip(todo, results) {
                     sent.insert(entry.ref)
                     switch result {

@@ -207,18 +207,6 @@ struct GatewayKitTests {
         #expect(try DaemonProcess.run("hotline-gateway", ["pending", "--config", config]).output.contains("to \(provinceChoice)"))
     }
 
-    @Test func localTimesForTheCallTaker() throws {
-        let now = try #require(Timestamp(rfc3339: "2026-11-29T03:00:00Z"))  // 10:00 in Vietnam
-        let vn = LocalTime.vietnam
-        #expect(vn.format(try #require(Timestamp(rfc3339: "2026-11-29T03:31:45Z")), now: now) == "10:31 hôm nay, 29/11")
-        #expect(vn.format(try #require(Timestamp(rfc3339: "2026-11-29T17:05:00Z")), now: now) == "00:05 ngày mai, 30/11")
-        #expect(vn.format(try #require(Timestamp(rfc3339: "2026-11-29T17:05:00Z")), now: now, vietnamese: false) == "00:05 tomorrow, 30/11")
-        #expect(vn.format(try #require(Timestamp(rfc3339: "2026-11-20T01:00:00Z")), now: now) == "08:00, 20/11/2026")
-        #expect(LocalTime(offset: "-03:30")?.offsetSeconds == -12_600)
-        #expect(LocalTime(offset: "+24:00") == nil)
-        #expect(LocalTime(offset: "7") == nil)
-    }
-
     @Test(arguments: [false, true])
     func theGatewayOverTLSWithAndWithoutItsOwnCertificate(mutual: Bool) async throws {
         let server = try await TestServer(configure: TLSTests.tls(clientCA: mutual))
