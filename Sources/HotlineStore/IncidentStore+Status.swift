@@ -2,15 +2,10 @@ import GRDB
 import HotlineCore
 
 extension IncidentStore {
-    /// The incident as STATUS shows it to `gateway`: the receipt's fields with the current
-    /// assignee and due times, plus state, level, review and history. Need to know: only the
-    /// incident's own commune may read it; any other gateway gets `forbidden`, and learns
-    /// nothing but that the id exists (as for every other verb).
-    public func status(incident id: String, gateway: Hotline) -> Result<JSONObject, HLPError> {
-        view(incident: id, readableBy: gateway.communeCode)
-    }
-
-    /// The same read on a connection the caller holds (the writer's, for audited reads).
+    /// The incident as STATUS shows it: the receipt's fields with the current assignee and due
+    /// times, plus state, level, review and history, on a connection the caller holds (the
+    /// writer's, for audited reads). Need to know: with `readableBy`, only that commune may read
+    /// it; any other gets `forbidden`, and learns nothing but that the id exists.
     func view(_ db: Database, incident id: String, readableBy commune: String?) throws -> Result<JSONObject, HLPError> {
         guard let number = IncidentID.number(id) else {
             return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
@@ -29,10 +24,6 @@ extension IncidentStore {
     /// The incident with its history, personal data included. `readableBy`: the only commune
     /// allowed to read it (`nil`: an operator, who may read every commune's).
     func view(incident id: String, readableBy commune: String?) -> Result<JSONObject, HLPError> {
-        guard let number = IncidentID.number(id) else {
-            return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
-        }
-        _ = number
         do {
             return try pool.read { db in try view(db, incident: id, readableBy: commune) }
         } catch {

@@ -29,7 +29,7 @@ extension IncidentStore {
         }
     }
 
-    func statusOf(_ id: String) throws -> JSONObject { try status(incident: id, gateway: StoreFixtures.gateway()).get() }
+    func statusOf(_ id: String) throws -> JSONObject { try operatorView(incident: id).get() }
 
     func outbox() throws -> [JSONObject] {
         try outboxRecords(after: 0, limit: 100_000).map { try JSONParser.parse($0.record).objectValue! }

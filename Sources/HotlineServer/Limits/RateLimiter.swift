@@ -21,9 +21,12 @@ public final class RateLimiter: Sendable {
     public func allow(_ key: String, now: NIODeadline = .now()) -> Bool {
         buckets.withLockedValue { buckets in
             // Bounded memory with many keys (peer addresses): forget buckets that are full again.
+            // Pruned once when the table fills, not on every call: if most buckets are still in
+            // use, all are forgotten (they start full again), so the cost stays amortised.
             if buckets.count >= 65_536 {
                 let rate = self.rate, burst = self.burst
                 buckets = buckets.filter { Double((now - $0.value.updated).nanoseconds) / 1e9 * rate + $0.value.tokens < burst }
+                if buckets.count >= 32_768 { buckets.removeAll() }
             }
             var b = buckets[key] ?? Bucket(tokens: burst, updated: now)
             let elapsed = Double((now - b.updated).nanoseconds) / 1e9

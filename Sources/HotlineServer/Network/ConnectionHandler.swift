@@ -23,7 +23,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private let state: ServerState
-    private let threadPool: NIOThreadPool
     private var logger: Logger
     private var session = Session()
     private var context: ChannelHandlerContext?
@@ -58,7 +57,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let onAuthenticated: () -> Void
 
     init(
-        state: ServerState, threadPool: NIOThreadPool, flags: ConnectionFlags, requireClientCertificate: Bool = false,
+        state: ServerState, flags: ConnectionFlags, requireClientCertificate: Bool = false,
         peer: String = "?", onAuthenticated: @escaping () -> Void = {}, logger: Logger
     ) {
         self.peer = peer
@@ -66,7 +65,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.requireClientCertificate = requireClientCertificate
         self.state = state
         self.flags = flags
-        self.threadPool = threadPool
         self.logger = logger
     }
 
@@ -326,26 +324,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         holdingFlush = true
         for item in inbox.takeAll() {
             let (seq, reply) = item()
-            committed(seq, reply)
+            fill(seq, reply)
         }
         holdingFlush = false
         context?.flush()
     }
 
-    /// A job of this connection went through the store (committed, or failed).
-    private func committed(_ seq: Int, _ reply: Reply) {
-        fill(seq, reply)
-    }
-
     private static func isBlank(_ bytes: [UInt8]) -> Bool {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
-    }
-
-    private static func reply(_ result: Result<JSONObject, HLPError>) -> Reply {
-        switch result {
-        case let .success(object): .ok(object)
-        case let .failure(error): .err(error)
-        }
     }
 
     private func reserve() -> Int {

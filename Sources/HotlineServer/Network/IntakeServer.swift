@@ -17,7 +17,6 @@ public final class IntakeServer: Service, Sendable {
     private let host: String
     private let port: Int
     private let group: any EventLoopGroup
-    private let threadPool: NIOThreadPool
     private let logger: Logger
     private let connections = NIOLockedValueBox(Registry())
 
@@ -104,7 +103,7 @@ public final class IntakeServer: Service, Sendable {
 
     public init(
         state: ServerState, host: String, port: Int, tls: TLSListener? = nil, inherited: [(fd: Int32, name: String)] = [],
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool = .singleton,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {
         self.tls = tls
@@ -115,7 +114,6 @@ public final class IntakeServer: Service, Sendable {
         self.host = host
         self.port = port
         self.group = group
-        self.threadPool = threadPool
         self.logger = logger
         self.bound = group.next().makePromise(of: Int.self)
     }
@@ -145,7 +143,6 @@ public final class IntakeServer: Service, Sendable {
 
     private func bootstrap(tls: TLSListener?) -> ServerBootstrap {
         let state = self.state
-        let threadPool = self.threadPool
         let logger = self.logger
         let connections = self.connections
         return ServerBootstrap(group: group)
@@ -172,7 +169,7 @@ public final class IntakeServer: Service, Sendable {
                     let id = ObjectIdentifier(channel)
                     let flags = ConnectionFlags()
                     let handler = ConnectionHandler(
-                        state: state, threadPool: threadPool, flags: flags,
+                        state: state, flags: flags,
                         requireClientCertificate: tls?.requireClientCertificate ?? false, peer: peer,
                         onAuthenticated: { connections.withLockedValue { $0.authenticated(id) } },
                         logger: connectionLogger)
