@@ -21,7 +21,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
@@ -40,7 +39,7 @@ let package = Package(
         // trusts. Small, so that the operator's tool links it without the server.
         .target(
             name: "HotlineConfiguration",
-            dependencies: ["HotlineCore", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["HotlineCore"]
         ),
         // Network front end and service wiring.
         .target(
@@ -60,7 +59,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .executableTarget(
@@ -90,7 +88,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .executableTarget(
@@ -102,7 +99,7 @@ let package = Package(
         ),
         // Fuzzing: libFuzzer's driver declaration, the target, and the harness executable.
         .target(name: "CFuzzerDriver"),
-        .target(name: "HotlineFuzzing", dependencies: ["HotlineCore"]),
+        .target(name: "HotlineFuzzing", dependencies: ["HotlineCore", "HotlineConfiguration"]),
         .executableTarget(name: "hotline-fuzz", dependencies: ["HotlineFuzzing", "CFuzzerDriver"]),
         // Load generation for benchmarks.
         .target(

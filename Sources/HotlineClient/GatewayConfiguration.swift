@@ -3,7 +3,6 @@ import Foundation
 import Glibc
 #endif
 import HotlineCore
-import TOMLKit
 
 /// The gateway's configuration file (TOML):
 /// ```
@@ -39,9 +38,9 @@ public struct GatewayConfiguration: Sendable {
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: String(decoding: data, as: UTF8.self))
+            table = try TOML.parse(String(decoding: data, as: UTF8.self))
         } catch {
-            throw Failure(description: "\(path): \(error)")
+            throw Failure(description: "\(path):\(error)")
         }
         guard let id = table["gateway"]?.table?["id"]?.string else { throw Failure(description: "\(path): [gateway] id is required") }
         var c = GatewayConfiguration(

@@ -1,6 +1,5 @@
 import Foundation
 import HotlineCore
-import TOMLKit
 
 extension Configuration {
     /// Reads and checks a configuration file. Unknown sections and keys are errors, so that a
@@ -17,12 +16,9 @@ extension Configuration {
     public static func parse(_ text: String, baseDirectory: String, name: String) throws(ConfigurationError) -> Configuration {
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(
-                "\(name):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+            table = try TOML.parse(text)
         } catch {
-            throw ConfigurationError("\(name): \(error)")
+            throw ConfigurationError("\(name):\(error)")
         }
         var c = Configuration()
         func fail(_ why: String) -> ConfigurationError { ConfigurationError("\(name): \(why)") }

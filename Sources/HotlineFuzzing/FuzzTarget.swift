@@ -1,10 +1,43 @@
+import HotlineConfiguration
 import HotlineCore
 
-/// What the fuzzer runs on each input: the bytes as a stream of request lines through the
-/// parser and the session (authenticated first), and the whole input through the JSON parser,
-/// the field validators, the operator control requests and the directory CSV loader. Invariants that must hold for every input are checked with
-/// `precondition`, so a violation is a crash the fuzzer reports.
-public enum FuzzTarget {
+/// What the fuzzer runs on each input. Each target is one entry point that takes untrusted
+/// bytes; `all` runs every one on each input (CI's short run), a single target runs faster and
+/// its runs are counted apart (README, "Fuzzing"). Invariants that must hold for every input
+/// are checked with `precondition`, so a violation is a crash the fuzzer reports.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// Request lines through the parser and the session, authenticated and not.
+    case session
+    /// JSON: parse, render, parse again; the REPORT/ACK/CLOSE/RETRACT field validators.
+    case json
+    /// The operator control socket's requests (typed parse) and the annual report.
+    case control
+    /// The directory's CSV files (the input split into four on 0x1E).
+    case csv
+    /// The daemon's TOML configuration file.
+    case toml
+    /// RFC 3339 times.
+    case time
+    case all
+
+    /// The target named by `HOTLINE_FUZZ_TARGET` (default `all`), or nil for an unknown name.
+    public static func named(_ name: String?) -> FuzzTarget? {
+        guard let name, !name.isEmpty else { return .all }
+        return FuzzTarget(rawValue: name)
+    }
+
+    public func run(_ data: [UInt8]) {
+        switch self {
+        case .session: Self.session(data)
+        case .json: Self.json(data)
+        case .control: Self.control(data)
+        case .csv: Self.csv(data)
+        case .toml: Self.toml(data)
+        case .time: Self.time(data)
+        case .all: Self.run(data)
+        }
+    }
+
     static let commune = Commune(
         code: "14320", name: "Phường Đông Thành", kind: "phuong", districtCode: "369", district: "Thành phố Ninh Bình",
         position: GeoPoint(lat: 20.28, lon: 105.96))
@@ -25,8 +58,17 @@ public enum FuzzTarget {
         tokens: GatewayTokens(hashes: ["HL-14320": SHA256.hash(Array("secret".utf8))]),
         now: Timestamp(rfc3339: "2026-11-29T08:00:00Z")!)
 
+    /// Every target on one input.
     public static func run(_ data: [UInt8]) {
-        // 1. Lines through a fresh session, authenticated and not.
+        session(data)
+        json(data)
+        control(data)
+        csv(data)
+        toml(data)
+        time(data)
+    }
+
+    static func session(_ data: [UInt8]) {
         var authed = Session()
         _ = authed.receive(line: Array("AUTH HL-14320 secret".utf8), environment: environment)
         precondition(authed.gateway != nil)
@@ -38,7 +80,10 @@ public enum FuzzTarget {
                 check(action)
             }
         }
-        // 2. The whole input as JSON: a value that parses renders to text that parses to it again.
+    }
+
+    /// A value that parses renders to text that parses to it again; validators never trap.
+    static func json(_ data: [UInt8]) {
         if let value = try? JSONParser.parse(data) {
             let text = value.jsonText
             precondition(!text.utf8.contains(0x0A), "JSON text with a raw newline")
@@ -51,18 +96,25 @@ public enum FuzzTarget {
                 _ = try? CaseActionValidator.close(o, now: environment.now)
                 _ = try? CaseActionValidator.retract(o, now: environment.now)
                 _ = try? CaseActionValidator.ack(o, directory: directory, now: environment.now, attend: false)
-                // 2b. As an operator's control request: checked, and a report for any year it
-                // lets through renders without trapping.
-                if case let .stats(year)? = try? OperatorRequest.parse(o, directory: directory, now: environment.now) {
-                    let report = AnnualReport(year: year, rows: [], escalations: [:], directory: directory)
-                    precondition(!report.text(.vi).isEmpty && !report.csv.isEmpty)
-                    let (start, end) = AnnualReport.bounds(year: year)
-                    precondition(start < end)
-                }
             }
         }
-        // 3. The whole input as directory CSV: parsed or refused with a reason, never a trap.
-        //    Split on 0x1E (record separator) into communes, villages, responders, hotlines.
+    }
+
+    /// As an operator's control request: checked, and a report for any year it lets through
+    /// renders without trapping.
+    static func control(_ data: [UInt8]) {
+        guard case let .object(o)? = try? JSONParser.parse(data) else { return }
+        if case let .stats(year)? = try? OperatorRequest.parse(o, directory: directory, now: environment.now) {
+            let report = AnnualReport(year: year, rows: [], escalations: [:], directory: directory)
+            precondition(!report.text(.vi).isEmpty && !report.csv.isEmpty)
+            let (start, end) = AnnualReport.bounds(year: year)
+            precondition(start < end)
+        }
+    }
+
+    /// Directory CSV: parsed or refused with a reason, never a trap. Split on 0x1E (record
+    /// separator) into communes, villages, responders, hotlines.
+    static func csv(_ data: [UInt8]) {
         _ = try? CSVReader.rows(data)
         let parts = data.split(separator: 0x1E, maxSplits: 3, omittingEmptySubsequences: false).map(Array.init)
         if parts.count == 4 {
@@ -70,7 +122,22 @@ public enum FuzzTarget {
                 communes: ("communes.csv", parts[0]), villages: ("villages.csv", parts[1]),
                 responders: ("responders.csv", parts[2]), hotlines: ("hotlines.csv", parts[3]))
         }
-        // 4. The whole input as a time.
+    }
+
+    /// The configuration file: parsed into a configuration or refused with a message; a
+    /// configuration it accepts renders to TOML that parses to the same configuration.
+    static func toml(_ data: [UInt8]) {
+        guard let text = String(validating: data, as: UTF8.self) else { return }
+        do {
+            let configuration = try Configuration.parse(text, baseDirectory: "/nonexistent", name: "fuzz.toml")
+            let again = try? Configuration.parse(configuration.tomlText, baseDirectory: "/nonexistent", name: "fuzz.toml")
+            precondition(again == configuration, "configuration does not round-trip through TOML")
+        } catch {
+            precondition(!error.message.isEmpty, "a refusal without a reason")
+        }
+    }
+
+    static func time(_ data: [UInt8]) {
         if let t = Timestamp(rfc3339: String(decoding: data, as: UTF8.self)) {
             precondition(Timestamp(rfc3339: t.rfc3339) == t, "time does not round-trip")
         }

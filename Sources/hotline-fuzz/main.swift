@@ -7,10 +7,17 @@ import CFuzzerDriver
 import Foundation
 import HotlineFuzzing
 
+guard let target = FuzzTarget.named(ProcessInfo.processInfo.environment["HOTLINE_FUZZ_TARGET"]) else {
+    FileHandle.standardError.write(Data(
+        "HOTLINE_FUZZ_TARGET must be one of \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+    exit(2)
+}
+let selected = target
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data else { return 0 }
-    FuzzTarget.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    selected.run(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
 

@@ -151,6 +151,17 @@ struct OperationsTests {
         let (reloadCode, reloaded) = try daemon.hotlinectl(["reload"])
         #expect(reloadCode == 0)
         #expect(reloaded == "reloaded\n")
+        // A malformed configuration on reload is refused with its line and column, and the
+        // daemon keeps serving on the old one (toml++ behind TOMLKit aborted the process on
+        // this input, found by the fuzz target's toml mode).
+        let goodConfiguration = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+        try ("[$directory]\n" + goodConfiguration).write(toFile: daemon.configPath, atomically: false, encoding: .utf8)
+        let (badReloadCode, badReload) = try daemon.hotlinectl(["reload"])
+        #expect(badReloadCode != 0)
+        #expect(badReload.contains("reload failed"))
+        #expect(try c.request("PING") == #"OK {"pong":true}"#)
+        #expect(try String(contentsOfFile: daemon.logPath, encoding: .utf8).contains(":1:2: expected a key"))
+        try goodConfiguration.write(toFile: daemon.configPath, atomically: false, encoding: .utf8)
 
         // The queue: tail and verify.
         let (_, tail) = try daemon.hotlinectl(["tail", "--from-seq", "1", "--no-follow"])
