@@ -12,7 +12,7 @@ public enum ControlClient {
         public init(_ d: String) { description = d }
     }
 
-    public static func request(socket path: String, _ request: JSONObject) throws -> JSONObject {
+    public static func request(socket path: String, _ request: ControlRequest) throws -> JSONObject {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -30,7 +30,7 @@ public enum ControlClient {
             throw Failure(
                 "cannot reach the daemon at \(path): \(String(cString: strerror(errno))) (is hotlined running, and are you in its group?)")
         }
-        let line = Array((request.jsonText + "\n").utf8)
+        let line = Array(request.line) + [0x0A]
         var offset = 0
         while offset < line.count {
             let n = line[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

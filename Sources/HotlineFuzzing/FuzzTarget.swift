@@ -103,8 +103,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// As an operator's control request: checked, and a report for any year it lets through
     /// renders without trapping.
     static func control(_ data: [UInt8]) {
-        guard case let .object(o)? = try? JSONParser.parse(data) else { return }
-        if case let .stats(year)? = try? OperatorRequest.parse(o, directory: directory, now: environment.now) {
+        guard case let .success(request) = ControlRequest.decode(data) else { return }
+        // What hotlinectl would send for it decodes to the same request.
+        precondition(ControlRequest.decode(Array(request.line)) == .success(request), "control request does not round-trip")
+        if case let .stats(year)? = try? OperatorRequest(request, directory: directory, now: environment.now) {
             let report = AnnualReport(year: year, rows: [], escalations: [:], directory: directory)
             precondition(!report.text(.vi).isEmpty && !report.csv.isEmpty)
             let (start, end) = AnnualReport.bounds(year: year)

@@ -203,6 +203,27 @@ struct LimitsTests {
             if status != 0 { usleep(100_000) }
         }
         #expect(status == 0, "\(output)")
+        // Requests in one write are answered one at a time, in order; bad ones get a reason.
+        let pipelined = try UnixClient(path: socketPath)
+        try pipelined.send(#"{"cmd":"status"}"# + "\n" + #"{"cmd":"bogus"}"# + "\n" + "not json\n" + #"{"cmd":7}"# + "\n")
+        #expect(try pipelined.readLineOrEOF()?.contains(#""server":"#) == true)
+        #expect(try pipelined.readLineOrEOF() == #"{"error":"unknown command \"bogus\"","code":"unknown-command"}"#)
+        #expect(try pipelined.readLineOrEOF() == #"{"error":"the request is not a JSON object","code":"syntax"}"#)
+        #expect(try pipelined.readLineOrEOF() == #"{"error":"field \"cmd\" has the wrong type","code":"syntax"}"#)
+        // A request line over 64 KiB: told, then closed.
+        let long = try UnixClient(path: socketPath)
+        try long.send(String(repeating: "x", count: 70_000))
+        #expect(try long.readLineOrEOF() == #"{"error":"request too long","code":"too-long"}"#)
+        #expect(try long.readLineOrEOF() == nil)
+        // A trickling client (a byte every 200 ms, never a whole line) is closed at the timeout
+        // like an idle one: the deadline is for a whole request, not for each byte.
+        let trickle = try UnixClient(path: socketPath)
+        var closed = false
+        for _ in 0..<50 where !closed {
+            closed = (try? trickle.send("{")) == nil
+            usleep(200_000)
+        }
+        #expect(closed, "a trickling client kept its place")
         // Metrics: the same for HTTP clients that connect and say nothing.
         let m1 = try TestClient(port: metricsPort), m2 = try TestClient(port: metricsPort)
         let m3 = try TestClient(port: metricsPort)
@@ -244,6 +265,16 @@ final class UnixClient {
     }
 
     deinit { close(fd) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw TestClient.Failure(description: "send: errno \(errno)") }
+            offset += n
+        }
+    }
 
     /// The next line, or nil when the peer closed.
     func readLineOrEOF() throws -> String? {

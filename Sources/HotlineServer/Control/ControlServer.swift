@@ -1,195 +1,237 @@
 import Foundation
 import HotlineCore
 import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The operator control socket: a Unix stream socket (mode 0660) taking one JSON request per
-/// line and answering one JSON line. The peer's Unix user (SO_PEERCRED) comes with every
-/// request, so each action names the operator who took it. Operators are few: a thread per
-/// connection keeps this simple and off the event loops, and both are bounded: at most
-/// `maxConnections` at once (beyond, one error line and close), each closed after
-/// `timeoutSeconds` without a complete request.
-public final class ControlServer: @unchecked Sendable {
-    // @unchecked: `listener` and `stopped` are guarded by `lock`.
+/// The operator control socket: a Unix stream socket (mode 0660) on the daemon's event loops,
+/// taking one JSON `ControlRequest` per line and answering one JSON line. The peer's Unix user
+/// (SO_PEERCRED) comes with every request, so each action names the operator who took it.
+/// Bounded: at most `maxConnections` at once (beyond, one error line and close), a request line
+/// of at most 64 KiB, one request at a time per connection (reading pauses while it runs), and
+/// a connection closed after `timeoutSeconds` without a request. Nothing blocks an event loop:
+/// `serve` is async and does its reads on the thread pool.
+public final class ControlServer: Sendable {
     public let path: String
-    private let handle: @Sendable (JSONObject, String) -> JSONObject
+    private let serve: @Sendable (Result<ControlRequest, HLPError>, String) async -> JSONObject
     private let logger: Logger
-    private let lock = NSLock()
-    private var listener: Int32 = -1
-    private var stopped = false
-    private var active = 0
     private let maxConnections: Int
-    private let timeoutSeconds: Int64
+    private let timeout: TimeAmount
+    private let slots: ConnectionSlots
+    private let listener = NIOLockedValueBox<(any Channel)?>(nil)
 
     /// Longest request line.
     static let maxRequestBytes = 65_536
 
     public init(
         path: String, maxConnections: Int = 16, timeoutSeconds: Int64 = 60, logger: Logger,
-        handle: @escaping @Sendable (JSONObject, String) -> JSONObject
+        serve: @escaping @Sendable (Result<ControlRequest, HLPError>, String) async -> JSONObject
     ) {
         self.maxConnections = maxConnections
-        self.timeoutSeconds = timeoutSeconds
+        self.slots = ConnectionSlots(limit: maxConnections)
+        self.timeout = .seconds(timeoutSeconds)
         self.path = path
         self.logger = logger
-        self.handle = handle
+        self.serve = serve
     }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }
 
-    /// Binds the socket (replacing a stale one) and starts accepting.
-    public func start() throws {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw Failure(description: "control socket path too long: \(path)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
+    /// Binds the socket (replacing a stale one, refusing to replace anything else) and starts
+    /// accepting.
+    public func start() async throws {
         var st = stat()
-        if lstat(path, &st) == 0 {
-            guard (st.st_mode & S_IFMT) == S_IFSOCK else {
-                throw Failure(description: "\(path) exists and is not a socket")
-            }
-            unlink(path)
+        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFSOCK {
+            throw Failure(description: "\(path) exists and is not a socket")
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        let old = umask(0o117)
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        let serve = self.serve, logger = self.logger, slots = self.slots
+        let maxConnections = self.maxConnections, timeout = self.timeout
+        // Bound under a temporary name, given mode 0660, then renamed into place: operators
+        // never see it with another mode, and no process-wide umask changes while other
+        // threads create files.
+        let temporary = path + ".binding-\(getpid())"
+        unlink(temporary)
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 16)
+                .childChannelInitializer { channel in
+                    guard slots.admit(channel) else {
+                        logger.warning("control connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
+                        return channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(ControlRefusal())
+                        }
+                    }
+                    return ControlServer.peerUID(channel).flatMapThrowing { uid in
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(LineFramer(maxLineBytes: ControlServer.maxRequestBytes)),
+                            ControlConnectionHandler(uid: uid, timeout: timeout, serve: serve),
+                        ])
+                    }
+                }
+                .bind(unixDomainSocketPath: temporary).get()
+        } catch {
+            throw Failure(description: "cannot listen on \(path): \(error)")
         }
-        umask(old)
-        guard rc == 0, chmod(path, 0o660) == 0, listen(fd, 16) == 0 else {
+        guard chmod(temporary, 0o660) == 0, rename(temporary, path) == 0 else {
             let e = errno
-            close(fd)
-            throw Failure(description: "cannot listen on \(path): \(String(cString: strerror(e)))")
+            try? await channel.close()
+            unlink(temporary)
+            throw Failure(description: "cannot put the control socket at \(path): \(String(cString: strerror(e)))")
         }
-        lock.lock()
-        listener = fd
-        lock.unlock()
-        let thread = Thread { [self] in acceptLoop(fd) }
-        thread.name = "hotline-control"
-        thread.start()
+        listener.withLockedValue { $0 = channel }
         logger.info("control socket listening", metadata: ["control.socket": "\(path)"])
     }
 
-    public func stop() {
-        lock.lock()
-        stopped = true
-        let fd = listener
-        listener = -1
-        lock.unlock()
-        if fd >= 0 {
-            shutdown(fd, Int32(SHUT_RDWR))
-            close(fd)
-            unlink(path)
-        }
+    public func stop() async {
+        guard let channel = listener.withLockedValue({ c -> (any Channel)? in
+            defer { c = nil }
+            return c
+        }) else { return }
+        try? await channel.close()
+        unlink(path)
     }
 
-    private func acceptLoop(_ fd: Int32) {
-        while true {
-            let client = accept(fd, nil, nil)
-            if client < 0 {
-                if errno == EINTR { continue }
-                lock.lock()
-                let done = stopped
-                lock.unlock()
-                if done { return }
-                usleep(10_000)
-                continue
-            }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            lock.lock()
-            let admitted = active < maxConnections
-            if admitted { active += 1 }
-            lock.unlock()
-            guard admitted else {
-                var tv = timeval(tv_sec: 1, tv_usec: 0)
-                setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-                _ = Self.write(
-                    client, Array(#"{"error":"too many operator connections; retry later","code":"unavailable"}"#.utf8) + [0x0A])
-                close(client)
-                logger.warning("control connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
-                continue
-            }
-            let thread = Thread { [self] in
-                serve(client)
-                lock.lock()
-                active -= 1
-                lock.unlock()
-            }
-            thread.name = "hotline-control-conn"
-            thread.start()
-        }
+    static func line(_ o: JSONObject) -> [UInt8] { Array((o.jsonText + "\n").utf8) }
+
+    /// struct ucred (Linux): pid, uid, gid. Glibc's module hides it behind _GNU_SOURCE.
+    struct PeerCredentials: Sendable {
+        var pid: Int32 = 0
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
     }
 
-    private func serve(_ fd: Int32) {
-        defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeoutSeconds), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let user = Self.peerUser(fd)
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { return }
-            buffer += chunk[..<n]
-            while let lf = buffer.firstIndex(of: 0x0A) {
-                let line = Array(buffer[..<lf])
-                buffer.removeFirst(lf + 1)
-                let reply: JSONObject
-                if case let .object(request)? = try? JSONParser.parse(line) {
-                    reply = handle(request, user)
-                } else {
-                    reply = ["error": "the request is not a JSON object", "code": "syntax"]
-                }
-                guard Self.write(fd, Array((reply.jsonText + "\n").utf8)) else { return }
-            }
-            if buffer.count > Self.maxRequestBytes {
-                _ = Self.write(fd, Array(#"{"error":"request too long","code":"too-long"}"#.utf8) + [0x0A])
-                return
-            }
-        }
+    /// The connecting process's uid, from SO_PEERCRED (nil if the kernel does not say).
+    static func peerUID(_ channel: any Channel) -> EventLoopFuture<UInt32?> {
+        guard let provider = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
+        let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        return future.map { Optional($0.uid) }.recover { _ in nil }
     }
 
-    static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { return false }
-            offset += n
-        }
-        return true
-    }
-
-    /// The connecting process's user name (or `uid:N`), from SO_PEERCRED.
-    static func peerUser(_ fd: Int32) -> String {
-        // struct ucred (Linux): pid, uid, gid. Glibc's module hides it behind _GNU_SOURCE.
-        struct PeerCredentials {
-            var pid: Int32 = 0
-            var uid: UInt32 = 0
-            var gid: UInt32 = 0
-        }
-        var credentials = PeerCredentials()
-        var length = socklen_t(MemoryLayout<PeerCredentials>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 else { return "unknown" }
+    /// A uid's user name (or `uid:N`). A directory lookup that may block (NSS), so it runs on
+    /// the thread pool with the request, not on the event loop.
+    static func userName(_ uid: UInt32?) -> String {
+        guard let uid else { return "unknown" }
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var storage = [CChar](repeating: 0, count: 4096)
-        if getpwuid_r(credentials.uid, &entry, &storage, storage.count, &result) == 0, let result,
-            let name = result.pointee.pw_name
-        {
+        if getpwuid_r(uid, &entry, &storage, storage.count, &result) == 0, let result, let name = result.pointee.pw_name {
             return String(cString: name)
         }
-        return "uid:\(credentials.uid)"
+        return "uid:\(uid)"
+    }
+}
+
+/// A connection over the cap: one error line, then closed.
+final class ControlRefusal: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { refuse(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) { refuse(context) }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    private func refuse(_ context: ChannelHandlerContext) {
+        let line = ControlServer.line(["error": "too many operator connections; retry later", "code": "unavailable"])
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: line))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}
+
+/// One operator connection: a request line in, its answer out, then the next. While a request
+/// runs, reading is paused, so a pipelining client cannot queue work without bound. A request
+/// must arrive whole within the timeout (from connect, or from the last answer), so neither an
+/// idle nor a trickling client holds a place.
+final class ControlConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+    typealias OutboundOut = ByteBuffer
+
+    private let uid: UInt32?
+    private let serve: @Sendable (Result<ControlRequest, HLPError>, String) async -> JSONObject
+    private var user: String?
+    private var pending: [InboundFrame] = []
+    private var busy = false
+    private var deadline: RequestDeadline
+
+    init(
+        uid: UInt32?, timeout: TimeAmount,
+        serve: @escaping @Sendable (Result<ControlRequest, HLPError>, String) async -> JSONObject
+    ) {
+        self.uid = uid
+        self.deadline = RequestDeadline(timeout)
+        self.serve = serve
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { deadline.arm(context) }
+
+    func handlerRemoved(context: ChannelHandlerContext) { deadline.cancel() }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        pending.append(unwrapInboundIn(data))
+        next(context)
+    }
+
+    private func next(_ context: ChannelHandlerContext) {
+        guard !busy else { return }
+        guard !pending.isEmpty else {
+            deadline.arm(context)
+            return
+        }
+        deadline.cancel()
+        let frame = pending.removeFirst()
+        guard case let .line(line) = frame else {
+            let reply = ControlServer.line(["error": "request too long", "code": "too-long"])
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: reply))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+            pending.removeAll()
+            return
+        }
+        busy = true
+        context.channel.setOption(.autoRead, value: false).whenFailure { _ in }
+        let request = ControlRequest.decode(line)
+        let serve = self.serve, uid = self.uid, known = self.user
+        let promise = context.eventLoop.makePromise(of: (String, JSONObject).self)
+        promise.completeWithTask {
+            let user: String
+            if let known {
+                user = known
+            } else {
+                user = (try? await NIOThreadPool.singleton.runIfActive { ControlServer.userName(uid) }) ?? "unknown"
+            }
+            return (user, await serve(request, user))
+        }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        promise.futureResult.whenComplete { result in
+            let (handler, context) = loopBound.value
+            handler.busy = false
+            switch result {
+            case let .success((user, reply)):
+                handler.user = user
+                context.writeAndFlush(handler.wrapOutboundOut(context.channel.allocator.buffer(bytes: ControlServer.line(reply))), promise: nil)
+            case .failure:
+                context.writeAndFlush(
+                    handler.wrapOutboundOut(
+                        context.channel.allocator.buffer(bytes: ControlServer.line(["error": "internal error", "code": "internal"]))),
+                    promise: nil)
+            }
+            context.channel.setOption(.autoRead, value: true).whenFailure { _ in }
+            handler.next(context)
+        }
     }
 }

@@ -1,93 +1,118 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import NIOPosix
 
-/// What the control socket does with each request. Reads go to the store's readers; writes go
-/// through the store's writer like a gateway's, naming the operator in the history.
+/// What the control socket does with each request, without blocking a thread that others
+/// wait on: reads of the store run on NIO's thread pool; writes go through the store's writer
+/// like a gateway's, naming the operator in the history, and are awaited, not waited for.
 extension HotlineApp {
-    func handleControl(_ request: JSONObject, user: String) -> JSONObject {
+    func handleControl(_ request: Result<ControlRequest, HLPError>, user: String) async -> JSONObject {
         let now = state.clock()
         let snapshot = state.snapshot
         let parsed: OperatorRequest
         do throws(HLPError) {
-            parsed = try OperatorRequest.parse(request, directory: snapshot.directory, now: now)
+            parsed = try OperatorRequest(request.get(), directory: snapshot.directory, now: now)
         } catch {
             return Self.failure(error.code, error.text)
         }
+        do {
+            return try await perform(parsed, user: user, now: now, snapshot: snapshot)
+        } catch {
+            return Self.failure(.unavailable, "the daemon is shutting down")
+        }
+    }
+
+    /// A blocking read of the store, on the thread pool.
+    private func read<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
+
+    private func perform(_ parsed: OperatorRequest, user: String, now: Timestamp, snapshot: ServerState.Snapshot)
+        async throws -> JSONObject
+    {
+        let store = state.store
         switch parsed {
         case .status:
-            return status(now: now)
+            return try await status(now: now)
         case let .incidents(openOnly, overdue, commune, district, limit):
-            do {
-                let list = try state.store.incidentList(
-                    openOnly: openOnly, overdueAt: overdue ? now : nil, commune: commune, district: district,
-                    limit: limit)
-                return ["incidents": .array(list.map { .object($0) })]
-            } catch {
-                return Self.failure(.unavailable, "cannot read the store now")
+            return try await read {
+                do {
+                    let list = try store.incidentList(
+                        openOnly: openOnly, overdueAt: overdue ? now : nil, commune: commune, district: district,
+                        limit: limit)
+                    return ["incidents": .array(list.map { .object($0) })]
+                } catch {
+                    return Self.failure(.unavailable, "cannot read the store now")
+                }
             }
         case let .show(id, personal):
             guard personal else {
                 // Without --personal the survivor's details stay in the store, and nothing is audited.
-                return Self.outcome(state.store.operatorView(incident: id).map { object in
-                    var o = object
-                    for field in IncidentStore.personalFields where o[field] != nil && o[field] != .null {
-                        o[field] = .string("(hidden; --personal shows it, and the read is recorded)")
-                    }
-                    return o
-                })
+                return try await read {
+                    Self.outcome(store.operatorView(incident: id).map { object in
+                        var o = object
+                        for field in IncidentStore.personalFields where o[field] != nil && o[field] != .null {
+                            o[field] = .string("(hidden; --personal shows it, and the read is recorded)")
+                        }
+                        return o
+                    })
+                }
             }
-            return Self.outcome(auditedRead(id, user: user, now: now))
+            return Self.outcome(await auditedRead(id, user: user, now: now))
         case let .audit(incident, actor, since, limit):
-            do {
-                let records = try state.store.auditRecords(incident: incident, actor: actor, since: since, limit: limit)
-                return ["audit": .array(records.map { .object($0.json) })]
-            } catch {
-                return Self.failure(.unavailable, "cannot read the store now")
+            return try await read {
+                do {
+                    let records = try store.auditRecords(incident: incident, actor: actor, since: since, limit: limit)
+                    return ["audit": .array(records.map { .object($0.json) })]
+                } catch {
+                    return Self.failure(.unavailable, "cannot read the store now")
+                }
             }
         case let .act(id, action):
-            return act(id, action, user: user)
+            return await act(id, action, user: user)
         case let .stats(year):
-            do {
-                let (rows, escalations) = try state.store.annualRows(year: year)
-                let report = AnnualReport(year: year, rows: rows, escalations: escalations, directory: snapshot.directory)
-                var out = report.json
-                out["text_vi"] = .string(report.text(.vi))
-                out["text_en"] = .string(report.text(.en))
-                out["csv"] = .string(report.csv)
-                return out
-            } catch {
-                return Self.failure(.unavailable, "cannot read the store now")
+            return try await read {
+                do {
+                    let (rows, escalations) = try store.annualRows(year: year)
+                    let report = AnnualReport(year: year, rows: rows, escalations: escalations, directory: snapshot.directory)
+                    var out = report.json
+                    out["text_vi"] = .string(report.text(.vi))
+                    out["text_en"] = .string(report.text(.en))
+                    out["csv"] = .string(report.csv)
+                    return out
+                } catch {
+                    return Self.failure(.unavailable, "cannot read the store now")
+                }
             }
         case .reload:
-            return reload() ? ["reloaded": true] : Self.failure(.invalid, "reload failed; see the daemon's log")
+            return try await read { self.reload() } ? ["reloaded": true] : Self.failure(.invalid, "reload failed; see the daemon's log")
         case let .backup(path):
-            do {
-                let b = try state.store.backup(to: path)
-                logger.notice("backup written", metadata: ["operator": "\(user)", "backup.path": "\(path)", "backup.incidents": "\(b.incidents)"])
-                return [
-                    "path": .string(b.path), "incidents": JSONValue(b.incidents), "queue_seq": JSONValue(Int(b.queueSeq)),
-                    "bytes": JSONValue(Int(b.bytes)),
-                ]
-            } catch {
-                return Self.failure(.unavailable, "\(error)")
+            let logger = self.logger
+            return try await read {
+                do {
+                    let b = try store.backup(to: path)
+                    logger.notice(
+                        "backup written",
+                        metadata: ["operator": "\(user)", "backup.path": "\(path)", "backup.incidents": "\(b.incidents)"])
+                    return [
+                        "path": .string(b.path), "incidents": JSONValue(b.incidents), "queue_seq": JSONValue(Int(b.queueSeq)),
+                        "bytes": JSONValue(Int(b.bytes)),
+                    ]
+                } catch {
+                    return Self.failure(.unavailable, "\(error)")
+                }
             }
         }
     }
 
-    private func status(now: Timestamp) -> JSONObject {
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = ResultBox<[String: Int]>()
-        let server = self.server
-        Task {
-            box.value = await server.connectionsByGateway()
-            semaphore.signal()
-        }
-        semaphore.wait()
+    private func status(now: Timestamp) async throws -> JSONObject {
+        let byGateway = await server.connectionsByGateway()
         var connections = JSONObject()
-        for (gateway, n) in (box.value ?? [:]).sorted(by: { $0.key < $1.key }) { connections[gateway] = JSONValue(n) }
+        for (gateway, n) in byGateway.sorted(by: { $0.key < $1.key }) { connections[gateway] = JSONValue(n) }
         var open = JSONObject(), overdue = JSONObject()
-        if let counts = try? state.store.openCounts(now: now) {
+        let store = state.store
+        if let counts = try await read({ try? store.openCounts(now: now) }) {
             for s in Severity.allCases.reversed() {
                 open[s.rawValue] = JSONValue(counts.open[s.rawValue] ?? 0)
                 overdue[s.rawValue] = JSONValue(counts.overdue[s.rawValue] ?? 0)
@@ -102,34 +127,32 @@ extension HotlineApp {
     }
 
     /// An operator's read of personal data: recorded durably, then answered.
-    private func auditedRead(_ id: String, user: String, now: Timestamp) -> Result<JSONObject, HLPError> {
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = ResultBox<Result<JSONObject, HLPError>>()
-        state.store.submit(
-            AuditedRead(incident: id, gateway: nil, peer: nil, operatorName: user, at: now) { result in
-                box.value = result
-                semaphore.signal()
-            })
-        semaphore.wait()
+    private func auditedRead(_ id: String, user: String, now: Timestamp) async -> Result<JSONObject, HLPError> {
+        let store = state.store
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<JSONObject, HLPError>, Never>) in
+            store.submit(
+                AuditedRead(incident: id, gateway: nil, peer: nil, operatorName: user, at: now) { result in
+                    continuation.resume(returning: result)
+                })
+        }
         logger.notice("operator read personal data", metadata: ["operator": "\(user)", "incident": "\(id)"])
-        return box.value ?? .failure(HLPError(.internal, "no result"))
+        return result
     }
 
-    private func act(_ id: String, _ action: CaseAction, user: String) -> JSONObject {
+    private func act(_ id: String, _ action: CaseAction, user: String) async -> JSONObject {
         let snapshot = state.snapshot
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = ResultBox<Result<JSONObject, HLPError>>()
-        state.store.submit(
-            CaseJob(
-                incident: id, action: action, gateway: nil, operatorName: user, deadlines: snapshot.deadlines,
-                directory: snapshot.directory
-            ) { result in
-                box.value = result
-                semaphore.signal()
-            })
-        semaphore.wait()
+        let store = state.store
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<JSONObject, HLPError>, Never>) in
+            store.submit(
+                CaseJob(
+                    incident: id, action: action, gateway: nil, operatorName: user, deadlines: snapshot.deadlines,
+                    directory: snapshot.directory
+                ) { result in
+                    continuation.resume(returning: result)
+                })
+        }
         logger.notice("operator action", metadata: ["operator": "\(user)", "verb": "\(action.verb)", "incident": "\(id)"])
-        return Self.outcome(box.value ?? .failure(HLPError(.internal, "no result")))
+        return Self.outcome(result)
     }
 
     static func outcome(_ result: Result<JSONObject, HLPError>) -> JSONObject {
@@ -142,9 +165,4 @@ extension HotlineApp {
     static func failure(_ code: ErrorCode, _ text: String) -> JSONObject {
         ["error": .string(text), "code": .string(code.rawValue)]
     }
-}
-
-/// A value handed from a callback to a waiting thread (the semaphore orders the accesses).
-final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
 }

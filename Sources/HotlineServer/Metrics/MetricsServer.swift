@@ -18,13 +18,14 @@ public final class MetricsServer: Service, Sendable {
     /// A connection must complete a request within this long (from connect, or from the last
     /// response), or it is closed: idle and trickling clients cannot hold the slots.
     private let timeout: TimeAmount
-    private let open = NIOLockedValueBox(0)
+    private let slots: ConnectionSlots
 
     public init(
         host: String, port: Int, maxConnections: Int = 8, timeoutSeconds: Int64 = 10, logger: Logger,
         render: @escaping @Sendable () -> [UInt8]
     ) {
         self.maxConnections = maxConnections
+        self.slots = ConnectionSlots(limit: maxConnections)
         self.timeout = .seconds(timeoutSeconds)
         self.host = host
         self.port = port
@@ -37,22 +38,16 @@ public final class MetricsServer: Service, Sendable {
 
     public func run() async throws {
         let render = self.render
-        let open = self.open, maxConnections = self.maxConnections, timeout = self.timeout, logger = self.logger
+        let slots = self.slots, maxConnections = self.maxConnections, timeout = self.timeout, logger = self.logger
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    let admitted = open.withLockedValue { n -> Bool in
-                        guard n < maxConnections else { return false }
-                        n += 1
-                        return true
-                    }
-                    guard admitted else {
+                    guard slots.admit(channel) else {
                         logger.warning("metrics connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
                         return channel.close()
                     }
-                    channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                         try channel.pipeline.syncOperations.addHandler(Handler(render: render, timeout: timeout))
@@ -75,25 +70,17 @@ public final class MetricsServer: Service, Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let render: @Sendable () -> [UInt8]
-        let timeout: TimeAmount
         var head: HTTPRequestHead?
-        var deadline: Scheduled<Void>?
+        var deadline: RequestDeadline
 
         init(render: @escaping @Sendable () -> [UInt8], timeout: TimeAmount) {
             self.render = render
-            self.timeout = timeout
+            self.deadline = RequestDeadline(timeout)
         }
 
-        func handlerAdded(context: ChannelHandlerContext) { arm(context) }
+        func handlerAdded(context: ChannelHandlerContext) { deadline.arm(context) }
 
-        func handlerRemoved(context: ChannelHandlerContext) { deadline?.cancel() }
-
-        /// Closes the connection unless a request completes within the timeout.
-        private func arm(_ context: ChannelHandlerContext) {
-            deadline?.cancel()
-            let channel = context.channel
-            deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-        }
+        func handlerRemoved(context: ChannelHandlerContext) { deadline.cancel() }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -127,7 +114,7 @@ public final class MetricsServer: Service, Sendable {
             buffer.writeBytes(body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             let keepAlive = head.isKeepAlive
-            arm(context)
+            deadline.arm(context)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
                 if !keepAlive { context.close(promise: nil) }
             }

@@ -3,6 +3,7 @@ import HotlineConfiguration
 import HotlineCore
 import HotlineStore
 import Logging
+import NIOConcurrencyHelpers
 import NIOSSL
 import ServiceLifecycle
 import UnixSignals
@@ -118,22 +119,22 @@ public final class HotlineApp: Sendable {
             }
         }
         queue.onRecordWritten { level, reason in metrics.escalation(level: level, reason: reason) }
-        let metricsBox = ResultBox<HotlineApp>()
+        // The servers call back into the app, which exists only once they do: a late binding.
+        let appBox = NIOLockedValueBox<HotlineApp?>(nil)
         metricsServer = configuration.metricsListen.map { listen in
             MetricsServer(
                 host: listen.host, port: listen.port, maxConnections: configuration.limits.metricsConnections,
                 timeoutSeconds: configuration.limits.metricsTimeout, logger: logger
-            ) { metricsBox.value?.renderMetrics() ?? [] }
+            ) { appBox.withLockedValue { $0 }?.renderMetrics() ?? [] }
         }
-        let box = ResultBox<HotlineApp>()
         control = ControlServer(
             path: configuration.controlSocket, maxConnections: configuration.limits.controlConnections,
             timeoutSeconds: configuration.limits.controlTimeout, logger: logger
         ) { request, user in
-            box.value?.handleControl(request, user: user) ?? ["error": "starting", "code": "unavailable"]
+            guard let app = appBox.withLockedValue({ $0 }) else { return ["error": "starting", "code": "unavailable"] }
+            return await app.handleControl(request, user: user)
         }
-        box.value = self
-        metricsBox.value = self
+        appBox.withLockedValue { $0 = self }
         logger.info(
             "directory loaded",
             metadata: [
@@ -259,12 +260,12 @@ struct ControlService: Service {
 
     func run() async throws {
         do {
-            try control.start()
+            try await control.start()
         } catch {
             logger.error("no operator control socket; intake continues", metadata: ["error": "\(error)"])
         }
         try? await gracefulShutdown()
-        control.stop()
+        await control.stop()
     }
 }
 

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import HotlineConfiguration
+import HotlineControl
+import HotlineCore
+
+struct Options: ParsableArguments {
+    @Option(name: .long, help: "The daemon's configuration file.")
+    var config = "/etc/hotline/hotlined.toml"
+
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+
+    func load() throws -> HotlineConfiguration.Configuration {
+        do {
+            return try HotlineConfiguration.Configuration.load(path: config)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// Sends a control request and returns the answer (errors become exit code 1 with the reason).
+    func ask(_ request: ControlRequest) throws -> JSONObject {
+        do {
+            return try ControlClient.request(socket: load().controlSocket, request)
+        } catch let error as ControlClient.Failure {
+            complain(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
