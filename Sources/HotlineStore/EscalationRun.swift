@@ -1,0 +1,25 @@
+import HotlineCore
+
+/// Escalate every incident whose watched deadline is at or before `now`.
+public struct EscalationRun: Sendable {
+    public var now: Timestamp
+    /// When this daemon started: a deadline that passed before it was missed while down.
+    public var startedAt: Timestamp
+    public var deadlines: DeadlineTable
+    public var ladder: EscalationLadder
+    public var directory: Directory
+    /// The number of escalations committed, and whether more are due (run again at once).
+    public var completion: @Sendable (Result<(escalated: Int, more: Bool), HLPError>) -> Void
+
+    public init(
+        now: Timestamp, startedAt: Timestamp, deadlines: DeadlineTable, ladder: EscalationLadder, directory: Directory,
+        completion: @escaping @Sendable (Result<(escalated: Int, more: Bool), HLPError>) -> Void
+    ) {
+        self.now = now
+        self.startedAt = startedAt
+        self.deadlines = deadlines
+        self.ladder = ladder
+        self.directory = directory
+        self.completion = completion
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import HotlineBench
+import HotlineCore
+
+struct RestartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restart", abstract: "Time from start to ready with many stored and open incidents.")
+    @OptionGroup var paths: Paths
+    @Option var stored = 1_000_000
+    @Option var open = 100_000
+
+    func run() throws {
+        let folder = Paths.temporary("restart")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let daemon = try ChildDaemon(binary: paths.binary, folder: folder, directory: paths.absoluteDirectory, tokens: paths.absoluteTokens)
+        try FileManager.default.createDirectory(atPath: folder + "/data", withIntermediateDirectories: true)
+        let begin = Date()
+        try StoreSeeder.seed(
+            path: folder + "/data/hotline.sqlite", closed: stored - open, open: open,
+            due: Timestamp(seconds: Int64(Date().timeIntervalSince1970) + 86_400))
+        print(String(format: "seeded      %d incidents (%d open) in %.1f s", stored, open, Date().timeIntervalSince(begin)))
+        var times: [Double] = []
+        for _ in 0..<3 {
+            times.append(try daemon.start())
+            daemon.kill(SIGTERM)
+        }
+        print("ready in    " + times.map { String(format: "%.3f s", $0) }.joined(separator: ", ") + " (spawn to first greeting; 3 starts)")
+    }
+}
