@@ -35,9 +35,8 @@ struct TriageTests {
             let got = ([result.assigned] + result.backups.map { Optional($0) }).compactMap { $0?.responder.id }
             #expect(got == expected, "at \(p) \(t)")
             #expect(result.shelter?.responder.id == facility)
-            if let a = result.assigned {
-                #expect(abs(Double(a.distanceMeters) - p.distance(to: a.responder.position)) <= 0.5)
-            }
+            // The distance reported is the distance (or nobody is assigned, as brute force found).
+            #expect(result.assigned.map { abs(Double($0.distanceMeters) - p.distance(to: $0.responder.position)) <= 0.5 } ?? expected.isEmpty)
         }
     }
 

@@ -207,15 +207,19 @@ struct OperationsTests {
             kill(tail.processIdentifier, SIGKILL)
             tail.waitUntilExit()
         }
-        usleep(500_000)
-        _ = try okObject(try c.request(#"REPORT {"ref":"t1","severity":"low","forms":["economic"],"children":1}"#))
-        usleep(800_000)
-        kill(daemon.process!.processIdentifier, SIGHUP)  // rotate
-        usleep(800_000)
-        _ = try okObject(try c.request(#"REPORT {"ref":"t2","severity":"low","forms":["economic"],"children":1}"#))
         func seen() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, seen().split(separator: "\n").count < 2 { usleep(50_000) }
+        /// Waits for what the test expects to see, not for a guessed time.
+        func waitFor(_ what: String, _ condition: () -> Bool) {
+            let deadline = Date().addingTimeInterval(20)
+            while !condition(), Date() < deadline { usleep(20_000) }
+            #expect(condition(), "timed out waiting for \(what)")
+        }
+        _ = try okObject(try c.request(#"REPORT {"ref":"t1","severity":"low","forms":["economic"],"children":1}"#))
+        waitFor("tail to print seq 1") { seen().split(separator: "\n").count == 1 }
+        kill(daemon.process!.processIdentifier, SIGHUP)  // rotate
+        waitFor("the rotation") { FileManager.default.fileExists(atPath: daemon.folder + "/data/escalations.jsonl.1") }
+        _ = try okObject(try c.request(#"REPORT {"ref":"t2","severity":"low","forms":["economic"],"children":1}"#))
+        waitFor("tail to follow into the new file") { seen().split(separator: "\n").count == 2 }
         let text = seen()
         let lines = text.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)).objectValue }
         #expect(lines.compactMap { $0["seq"]?.integerValue } == [1, 2])

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// escalate every incident whose watched deadline is at or before now. The store keeps the
 /// deadlines (an index on `next_due`), so nothing is held in memory and a restart resumes at
 /// once: deadlines that passed while the daemon was down escalate on the first tick, marked
-/// `catch_up`. Time comes from the injected clock.
+/// `catch_up`. Time comes from the injected clock, and so does the wait between ticks: with a
+/// `ManualClock` a test moves time and the scheduler follows, without sleeping.
 public final class EscalationScheduler: Service, Sendable {
     public let serviceName = "escalation-scheduler"
     private let state: ServerState
@@ -18,27 +19,33 @@ public final class EscalationScheduler: Service, Sendable {
 
     private let retention: Int64
     private let auditRetention: Int64
+    private let clock: any HotlineClock
 
-    public init(state: ServerState, retention: Int64, auditRetention: Int64 = 5 * 365 * 86_400, logger: Logger) {
+    public init(
+        state: ServerState, clock: any HotlineClock, retention: Int64, auditRetention: Int64 = 5 * 365 * 86_400,
+        logger: Logger
+    ) {
         self.state = state
+        self.clock = clock
         self.logger = logger
         self.retention = retention
         self.auditRetention = auditRetention
-        self.startedAt = state.clock()
+        self.startedAt = clock.now()
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var ticks = 0
+            var nextErasure = self.clock.now()
             while !Task.isCancelled {
                 await self.tick()
                 // Personal data past its retention: at start, then every minute.
-                if ticks % 60 == 0 { _ = await self.erasePersonalData(now: self.state.clock()) }
-                ticks += 1
-                // Sleep to just past the next whole second.
-                let now = Date().timeIntervalSince1970
-                let wait = (now.rounded(.down) + 1.005) - now
-                try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+                let now = self.clock.now()
+                if now.seconds >= nextErasure.seconds {
+                    _ = await self.erasePersonalData(now: now)
+                    nextErasure = now.adding(seconds: 60)
+                }
+                // Until the next whole second.
+                do { try await self.clock.sleep(until: now.adding(seconds: 1)) } catch { return }
             }
         }
     }
@@ -46,7 +53,7 @@ public final class EscalationScheduler: Service, Sendable {
     /// Runs escalations due at the clock's now until none is left.
     public func tick() async {
         while true {
-            let outcome = await escalate(now: state.clock())
+            let outcome = await escalate(now: clock.now())
             guard case let .success((escalated, more)) = outcome else {
                 if case let .failure(error) = outcome {
                     logger.error("escalation run failed; retrying", metadata: ["error": "\(error.text)"])

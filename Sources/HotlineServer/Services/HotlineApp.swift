@@ -61,7 +61,7 @@ public final class HotlineApp: Sendable {
 
     public init(
         configuration: Configuration, logger: Logger,
-        clock: @escaping @Sendable () -> Timestamp = ServerState.systemClock
+        clock: any HotlineClock = SystemClock()
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -79,7 +79,7 @@ public final class HotlineApp: Sendable {
         state = ServerState(
             serverName: configuration.server.name, maxLineBytes: configuration.server.maxLineBytes,
             snapshot: snapshot, store: store, limits: configuration.limits,
-            maxShelterPerCommune: configuration.maxShelterPerCommune, clock: clock)
+            maxShelterPerCommune: configuration.maxShelterPerCommune, clock: { clock.now() })
         var tlsListener: IntakeServer.TLSListener?
         if let tls = configuration.tls {
             do {
@@ -97,7 +97,7 @@ public final class HotlineApp: Sendable {
             state: state, host: configuration.server.host, port: configuration.server.port, tls: tlsListener,
             inherited: inherited, logger: logger)
         scheduler = EscalationScheduler(
-            state: state, retention: configuration.personalDataRetention, auditRetention: configuration.auditRetention,
+            state: state, clock: clock, retention: configuration.personalDataRetention, auditRetention: configuration.auditRetention,
             logger: logger)
         do {
             queue = try EscalationQueueFile(

@@ -47,7 +47,5 @@ public final class ServerState: Sendable {
         set { current.withLockedValue { $0 = newValue } }
     }
 
-    public static let systemClock: @Sendable () -> Timestamp = {
-        Timestamp(seconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
-    }
+    public static let systemClock: @Sendable () -> Timestamp = { SystemClock().now() }
 }

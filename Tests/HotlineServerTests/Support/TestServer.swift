@@ -69,15 +69,15 @@ final class TestServer: @unchecked Sendable {
 
     init(
         folder: String = temporaryFolder(), configFile: String? = nil, inProcess: Bool = false,
-        configure: (inout Configuration) -> Void = { _ in }
+        clock: (any HotlineClock)? = nil, configure: (inout Configuration) -> Void = { _ in }
     ) async throws {
         self.folder = folder
-        if inProcess {
+        if inProcess || clock != nil {
             try DaemonProcess.provision(folder)
             var c = try configFile.map { try Configuration.load(path: $0) } ?? Self.configuration(folder: folder)
             configure(&c)
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-            let app = try HotlineApp(configuration: c, logger: logger)
+            let app = try HotlineApp(configuration: c, logger: logger, clock: clock ?? SystemClock())
             let group = app.serviceGroup(signals: false)
             let task = Task { try await group.run() }
             self.inProcess = (app, task, group)
