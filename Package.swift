@@ -101,11 +101,14 @@ let package = Package(
         .target(name: "CFuzzerDriver"),
         .target(name: "HotlineFuzzing", dependencies: ["HotlineCore", "HotlineConfiguration"]),
         .executableTarget(name: "hotline-fuzz", dependencies: ["HotlineFuzzing", "CFuzzerDriver"]),
+        // The daemon as a child process, run as deployed, and a raw line client: the one
+        // harness of the tests, the benchmarks and the crash script.
+        .target(name: "HotlineHarness", dependencies: ["HotlineConfiguration", "HotlineCore"]),
         // Load generation for benchmarks.
         .target(
             name: "HotlineBench",
             dependencies: [
-                "HotlineCore", "HotlineStore",
+                "HotlineCore", "HotlineStore", "HotlineHarness", "HotlineConfiguration",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -113,14 +116,14 @@ let package = Package(
         .executableTarget(
             name: "hotline-bench",
             dependencies: [
-                "HotlineBench", "HotlineCore",
+                "HotlineBench", "HotlineHarness", "HotlineCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "hotline-loadgen",
             dependencies: [
-                "HotlineServer",
+                "HotlineServer", "HotlineHarness",
                 "HotlineConfiguration",
                 "HotlineBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -140,6 +143,7 @@ let package = Package(
             name: "HotlineServerTests",
             dependencies: [
                 "HotlineServer", "HotlineConfiguration", "HotlineStore", "HotlineCore", "HotlineControl", "HotlineClient",
+                "HotlineHarness",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineHarness
 
 #if canImport(Glibc)
 import Glibc
@@ -16,18 +17,18 @@ public enum ConnectionsBenchmark {
         public var idleSeconds: Double
     }
 
-    public static func run(_ daemon: ChildDaemon, connections: Int, gateways: [String]) throws -> Result {
+    public static func run(_ daemon: DaemonProcess, connections: Int, gateways: [String]) throws -> Result {
         let before = daemon.residentBytes
         let begin = DispatchTime.now().uptimeNanoseconds
-        var sockets: [BlockingLineClient] = []
+        var sockets: [LineClient] = []
         sockets.reserveCapacity(connections)
         for i in 0..<connections {
-            let c = try BlockingLineClient(host: "127.0.0.1", port: daemon.port)
+            let c = try LineClient(host: "127.0.0.1", port: daemon.port)
             _ = try c.readLine()
             let g = gateways[i % gateways.count]
             try c.send("AUTH \(g) demo-\(g)\n")
             let reply = try c.readLine()
-            guard reply.hasPrefix("OK") else { throw BlockingLineClient.Failure(description: "AUTH: \(reply)") }
+            guard reply.hasPrefix("OK") else { throw LineClient.Failure(description: "AUTH: \(reply)") }
             sockets.append(c)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9

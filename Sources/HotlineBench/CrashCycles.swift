@@ -1,4 +1,5 @@
 import Foundation
+import HotlineHarness
 import HotlineCore
 
 /// Crash safety at load: cycles of (64 connections loading, SIGKILL at a random moment,
@@ -20,20 +21,17 @@ public enum CrashCycles {
         cycles: Int, binary: String, folder: String, directory: String, tokens: String, gateways: [(id: String, commune: String)],
         connections: Int = 64, progress: (Outcome) -> Void
     ) throws -> [Outcome] {
-        let daemon = try ChildDaemon(
-            binary: binary, folder: folder, directory: directory, tokens: tokens,
-            extra: """
-                [deadlines]
-                critical = { ack = "2s", attend = "1h" }
-                high = { ack = "2s", attend = "1h" }
-                normal = { ack = "2s", attend = "1h" }
-                low = { ack = "2s", attend = "1h" }
-                """)
+        let daemon = try DaemonProcess(
+            files: .init(hotlined: binary, directory: directory, tokens: tokens), folder: folder
+        ) { c in
+            DaemonProcess.unlimited(&c)
+            for s in Severity.allCases { c.deadlines.windows[s] = DeadlineWindows(ack: 2, attend: 3600) }
+        }
         var outcomes: [Outcome] = []
         let store = ReceiptStore()
         var rng = SystemRandomNumberGenerator()
         for cycle in 1...cycles {
-            try daemon.start()
+            try daemon.start(arguments: ["--log-level", "notice"])
             let group = DispatchGroup()
             let port = daemon.port
             for n in 0..<connections {
@@ -41,7 +39,7 @@ public enum CrashCycles {
                 group.enter()
                 Thread.detachNewThread {
                     defer { group.leave() }
-                    guard let c = try? BlockingLineClient(host: "127.0.0.1", port: port, timeoutSeconds: 10),
+                    guard let c = try? LineClient(host: "127.0.0.1", port: port, timeoutSeconds: 10),
                         (try? c.readLine()) != nil
                     else { return }
                     try? c.send("AUTH \(gateways[g].id) demo-\(gateways[g].id)\n")
@@ -65,7 +63,7 @@ public enum CrashCycles {
             Thread.sleep(forTimeInterval: killAfter)
             daemon.kill(SIGKILL)
             group.wait()
-            try daemon.start()
+            try daemon.start(arguments: ["--log-level", "notice"])
             let receipted = store.all
             let problem = verify(daemon, receipted.filter { $0.key.hasPrefix("c\(cycle)-") }, gateways)
             let queue = QueueVerifierRun.files(daemon.folder + "/data/escalations.jsonl")
@@ -87,11 +85,11 @@ public enum CrashCycles {
     /// Resends each receipted ref (pipelined, per gateway) and expects its original receipt as a
     /// duplicate; then closes those incidents.
     static func verify(
-        _ daemon: ChildDaemon, _ receipted: [String: (gateway: Int, incident: String)], _ gateways: [(id: String, commune: String)]
+        _ daemon: DaemonProcess, _ receipted: [String: (gateway: Int, incident: String)], _ gateways: [(id: String, commune: String)]
     ) -> String? {
         let byGateway = Dictionary(grouping: receipted, by: { $0.value.gateway })
         for (g, entries) in byGateway {
-            guard let c = try? BlockingLineClient(host: "127.0.0.1", port: daemon.port), (try? c.readLine()) != nil,
+            guard let c = try? LineClient(host: "127.0.0.1", port: daemon.port), (try? c.readLine()) != nil,
                 (try? c.send("AUTH \(gateways[g].id) demo-\(gateways[g].id)\n")) != nil, (try? c.readLine()) != nil
             else { return "cannot reconnect" }
             for chunk in stride(from: 0, to: entries.count, by: 256).map({ Array(entries[$0..<min($0 + 256, entries.count)]) }) {

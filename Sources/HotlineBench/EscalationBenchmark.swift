@@ -1,4 +1,5 @@
 import Foundation
+import HotlineHarness
 import HotlineCore
 import HotlineStore
 
@@ -61,7 +62,7 @@ public enum EscalationBenchmark {
 }
 
 extension HLPError {
-    var asError: any Error { BlockingLineClient.Failure(description: "\(code.rawValue) \(text)") }
+    var asError: any Error { LineClient.Failure(description: "\(code.rawValue) \(text)") }
 }
 
 extension Swift.Result where Failure == HLPError {

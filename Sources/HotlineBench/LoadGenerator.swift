@@ -1,4 +1,5 @@
 import Foundation
+import HotlineHarness
 import Histogram
 
 /// Closed-loop load: `connections` gateways, each keeping `pipeline` REPORTs in flight, until
@@ -91,10 +92,10 @@ public struct LoadGenerator {
     static func openConnection(
         _ o: Options, _ n: Int, _ gateway: (id: String, commune: String), _ count: Int, perConnection rate: Double
     ) throws -> ([Double], Int) {
-        let client = try BlockingLineClient(host: o.host, port: o.port)
+        let client = try LineClient(host: o.host, port: o.port)
         _ = try client.readLine()
         try client.send("AUTH \(gateway.id) \(o.tokenPrefix)\(gateway.id)\n")
-        guard try client.readLine().hasPrefix("OK") else { throw BlockingLineClient.Failure(description: "AUTH \(gateway.id)") }
+        guard try client.readLine().hasPrefix("OK") else { throw LineClient.Failure(description: "AUTH \(gateway.id)") }
         let interval = 1e9 / rate
         // Stagger the connections across one interval.
         let start = DispatchTime.now().uptimeNanoseconds + 50_000_000 + UInt64(Double(n) / Double(o.connections) * interval)
@@ -122,11 +123,11 @@ public struct LoadGenerator {
     static func connection(_ o: Options, _ n: Int, _ gateway: (id: String, commune: String), _ count: Int) throws
         -> ([Double], Int)
     {
-        let client = try BlockingLineClient(host: o.host, port: o.port)
+        let client = try LineClient(host: o.host, port: o.port)
         _ = try client.readLine()
         try client.send("AUTH \(gateway.id) \(o.tokenPrefix)\(gateway.id)\n")
         let auth = try client.readLine()
-        guard auth.hasPrefix("OK") else { throw BlockingLineClient.Failure(description: "AUTH \(gateway.id): \(auth)") }
+        guard auth.hasPrefix("OK") else { throw LineClient.Failure(description: "AUTH \(gateway.id): \(auth)") }
         var sentAt = [UInt64](repeating: 0, count: count)
         var latencies: [Double] = []
         latencies.reserveCapacity(count)

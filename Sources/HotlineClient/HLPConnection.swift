@@ -81,6 +81,8 @@ public final class HLPConnection: @unchecked Sendable {
     private var closed = false
     private var failure: String?
     public var timeout: TimeInterval = 30
+    /// The server's greeting line (`HLP/1 <name> ready`).
+    public private(set) var greeting = ""
 
     public init(host: String, port: Int, tls: TLSOptions? = nil, connectTimeout: TimeInterval = 10) throws {
         var sslContext: NIOSSLContext?
@@ -121,6 +123,7 @@ public final class HLPConnection: @unchecked Sendable {
         collector.attach(self)
         let first = try readLine()
         guard first.hasPrefix("HLP/1 ") else { throw HLPClientError.connection("not an HLP/1 server: \(first.prefix(60))") }
+        greeting = first
     }
 
     deinit { channel.close(promise: nil) }

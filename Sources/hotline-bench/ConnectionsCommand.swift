@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotlineBench
+import HotlineHarness
 import HotlineCore
 
 struct ConnectionsCommand: ParsableCommand {
@@ -12,8 +13,10 @@ struct ConnectionsCommand: ParsableCommand {
     func run() throws {
         let folder = Paths.temporary("connections")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let daemon = try ChildDaemon(binary: paths.binary, folder: folder, directory: paths.absoluteDirectory, tokens: paths.absoluteTokens)
-        try daemon.start()
+        let daemon = try DaemonProcess(
+            files: .init(hotlined: paths.binary, directory: paths.absoluteDirectory, tokens: paths.absoluteTokens), folder: folder,
+            configure: DaemonProcess.unlimited)
+        try daemon.start(arguments: ["--log-level", "notice"])
         defer { daemon.kill(SIGTERM) }
         let r = try ConnectionsBenchmark.run(daemon, connections: count, gateways: try paths.gateways().map(\.id))
         print(String(format: "connections %d authenticated and idle, opened in %.1f s", r.connections, r.seconds))

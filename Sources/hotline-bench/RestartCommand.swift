@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotlineBench
+import HotlineHarness
 import HotlineCore
 
 struct RestartCommand: ParsableCommand {
@@ -13,7 +14,9 @@ struct RestartCommand: ParsableCommand {
     func run() throws {
         let folder = Paths.temporary("restart")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let daemon = try ChildDaemon(binary: paths.binary, folder: folder, directory: paths.absoluteDirectory, tokens: paths.absoluteTokens)
+        let daemon = try DaemonProcess(
+            files: .init(hotlined: paths.binary, directory: paths.absoluteDirectory, tokens: paths.absoluteTokens), folder: folder,
+            configure: DaemonProcess.unlimited)
         try FileManager.default.createDirectory(atPath: folder + "/data", withIntermediateDirectories: true)
         let begin = Date()
         try StoreSeeder.seed(
@@ -22,7 +25,7 @@ struct RestartCommand: ParsableCommand {
         print(String(format: "seeded      %d incidents (%d open) in %.1f s", stored, open, Date().timeIntervalSince(begin)))
         var times: [Double] = []
         for _ in 0..<3 {
-            times.append(try daemon.start())
+            times.append(try daemon.start(arguments: ["--log-level", "notice"]))
             daemon.kill(SIGTERM)
         }
         print("ready in    " + times.map { String(format: "%.3f s", $0) }.joined(separator: ", ") + " (spawn to first greeting; 3 starts)")

@@ -3,6 +3,7 @@ import Foundation
 import HotlineBench
 import HotlineConfiguration
 import HotlineCore
+import HotlineHarness
 import HotlineServer
 import Logging
 
@@ -12,8 +13,11 @@ struct LoadGen: AsyncParsableCommand {
         commandName: "hotline-loadgen",
         abstract: "Closed-loop load on the intake: N connections x pipeline P, prints receipts/s and latency.",
         discussion: """
-            Without --connect it starts the daemon in-process on a fresh data folder (sample directory,
-            demo tokens, a real SQLite file with synchronous=FULL) and loads it over loopback TCP.
+            Without --connect it starts the built hotlined as a child process (as the service user when run by \
+            root) on a fresh data folder (sample directory, demo tokens, a real SQLite file with \
+            synchronous=FULL), loads it over loopback TCP and prints the daemon's CPU time per receipt. \
+            --in-process runs the daemon inside this process instead: it shares the cores with the load \
+            and misleads; kept for profiling the two together.
             """)
 
     @Option(help: "Connections (gateways), each authenticated as a different sample hotline.")
@@ -24,8 +28,12 @@ struct LoadGen: AsyncParsableCommand {
     var reports = 10_000
     @Option(help: "Open loop: reports per second offered in all; latency counts from each scheduled send time.")
     var rate: Double?
-    @Option(help: "HOST:PORT of a running daemon; default: start one in-process.")
+    @Option(help: "HOST:PORT of a running daemon; default: start one as a child process.")
     var connect: String?
+    @Flag(help: "Run the daemon in this process (shares the cores with the load client).")
+    var inProcess = false
+    @Option(help: "The hotlined to start; default: the one built next to hotline-loadgen.")
+    var hotlined: String?
     @Option(help: "Token prefix of the sample demo tokens.")
     var tokenPrefix = "demo-"
     @Option(help: "The directory folder whose hotlines.csv lists the gateways.")
@@ -44,6 +52,7 @@ struct LoadGen: AsyncParsableCommand {
         let gateways = dir.hotlines.values.sorted { $0.id < $1.id }.map { (id: $0.id, commune: $0.communeCode) }
         var host = "127.0.0.1", port = 0
         var app: HotlineApp?
+        var child: DaemonProcess?
         var folder: String?
         if let connect {
             guard let colon = connect.lastIndex(of: ":"), let p = Int(connect[connect.index(after: colon)...]) else {
@@ -51,32 +60,30 @@ struct LoadGen: AsyncParsableCommand {
             }
             host = String(connect[..<colon])
             port = p
-        } else {
+        } else if inProcess {
             let f = NSTemporaryDirectory() + "hotline-loadgen-" + UUID().uuidString
             folder = f
-            var c = Configuration()
-            c.server.port = 0
-            c.storage.dataDir = f
+            var c = DaemonProcess.configuration(folder: f)
+            DaemonProcess.unlimited(&c)
             c.directoryPath = directory
             c.tokensPath = tokens
-            c.queueFile = f + "/escalations.jsonl"
-            c.controlSocket = f + "/control.sock"
-            c.limits.rate = 10_000_000
-            c.limits.burst = 10_000_000
-            c.limits.maxConnectionsPerPeer = 100_000
-            c.limits.maxConnections = 100_000
-            // Every load connection comes from one address and connects at once.
-            c.limits.maxUnauthenticated = 100_000
-            c.limits.maxUnauthenticatedPerPeer = 100_000
-            c.limits.preAuthRate = 10_000_000
-            c.limits.preAuthBurst = 10_000_000
             let a = try HotlineApp(configuration: c, logger: Logger(label: "loadgen", factory: { _ in SwiftLogNoOpLogHandler() }))
             app = a
             let group = a.serviceGroup(signals: false)
             Task { try await group.run() }
             port = try await a.server.listeningPort()
-            _ = group
+        } else {
+            let f = NSTemporaryDirectory() + "hotline-loadgen-" + UUID().uuidString
+            folder = f
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let binary = hotlined ?? ((exe as NSString).deletingLastPathComponent + "/hotlined")
+            let d = try DaemonProcess(
+                files: .init(hotlined: binary, directory: directory, tokens: tokens), folder: f, configure: DaemonProcess.unlimited)
+            try d.start(arguments: ["--log-level", "notice"])
+            child = d
+            port = d.port
         }
+        let cpuBefore = child?.cpuMilliseconds ?? 0
         let options = LoadGenerator.Options(
             host: host, port: port, connections: connections, pipeline: pipeline, reports: reports,
             gateways: gateways, tokenPrefix: tokenPrefix, runID: String(UUID().uuidString.prefix(8)), rate: rate)
@@ -91,6 +98,14 @@ struct LoadGen: AsyncParsableCommand {
         print(
             "latency     p50 \(ms(result.percentile(50)))  p90 \(ms(result.percentile(90)))  p99 \(ms(result.percentile(99)))  max \(ms(result.latencies.last ?? 0))"
         )
+        if let child {
+            let cpu = child.cpuMilliseconds - cpuBefore
+            print(
+                String(
+                    format: "daemon CPU  %.2f s user+system, %.1f µs per receipt (%.0f %% of one core)", Double(cpu) / 1000,
+                    Double(cpu) * 1000 / Double(max(1, result.receipts)), Double(cpu) / 10 / max(result.seconds, 0.001)))
+            child.kill(SIGTERM)
+        }
         if let app {
             let stats = app.state.store.stats
             print(

@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineConfiguration
 import HotlineCore
@@ -36,7 +37,7 @@ struct AsDeployedTests {
             #expect(status["CapBnd"] == "0000000000000000")
             #expect(status["NoNewPrivs"] == "1")
         }
-        let c = try TestClient(port: daemon.port)
+        let c = try LineClient(port: daemon.port)
         #expect(try c.readLine() == "HLP/1 test-hotline ready")
         #expect(try okObject(try c.request("AUTH HL-14320 demo-HL-14320"))["gateway"] == "HL-14320")
         let receipt = try okObject(try c.request(#"REPORT {"ref":"deployed-1","severity":"high","forms":["physical"]}"#))
@@ -109,7 +110,7 @@ struct AsDeployedTests {
         try daemon.start()
         defer { daemon.kill(SIGTERM) }
         let token = try #require(output.split(separator: "\n").first { !$0.hasPrefix("hotlinectl:") }.map(String.init))
-        let c = try TestClient(port: daemon.port)
+        let c = try LineClient(port: daemon.port)
         _ = try c.readLine()
         #expect(try okObject(try c.request("AUTH HL-14638 \(token)"))["gateway"] == "HL-14638")
     }
@@ -117,9 +118,9 @@ struct AsDeployedTests {
     @Test func demoTokensRefuseEveryNonLoopbackListener() throws {
         // A TLS listener on every address.
         let folder = temporaryFolder()
-        let fixtures = TLSTestClient.fixture("server.pem")
+        let fixtures = TLSFixture.path("server.pem")
         let daemon = try DaemonProcess(folder: folder) { c in
-            var t = Configuration.TLS(certificate: fixtures, key: TLSTestClient.fixture("server.key"))
+            var t = Configuration.TLS(certificate: fixtures, key: TLSFixture.path("server.key"))
             t.host = "0.0.0.0"
             t.port = 0
             c.tls = t
@@ -134,9 +135,9 @@ struct AsDeployedTests {
         try plain.start(launcher: ["/usr/bin/systemd-socket-activate", "-l", "0.0.0.0:\(port)"])
         defer { if plain.process?.isRunning == true { plain.kill(SIGKILL) } }
         // The first connection starts the daemon, which must refuse the socket and exit.
-        var client: TestClient?
+        var client: LineClient?
         for _ in 0..<200 where client == nil {
-            client = try? TestClient(port: port, timeoutSeconds: 10)
+            client = try? LineClient(port: port, timeoutSeconds: 10)
             if client == nil { usleep(50_000) }
         }
         _ = try? client?.readLineOrEOF()

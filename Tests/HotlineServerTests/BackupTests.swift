@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import GRDB
 import HotlineCore

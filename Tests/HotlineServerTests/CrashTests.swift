@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineCore
 import Testing
@@ -18,7 +19,7 @@ struct CrashTests {
             let port = daemon.port
             DispatchQueue.global().async(group: group) {
                 // Pipelined load until the daemon dies under it.
-                guard let c = try? TestClient(port: port, timeoutSeconds: 10), (try? c.readLine()) != nil,
+                guard let c = try? LineClient(port: port, timeoutSeconds: 10), (try? c.readLine()) != nil,
                     let auth = try? c.request("AUTH HL-\(commune) demo-HL-\(commune)"), auth.hasPrefix("OK")
                 else { return }
                 var i = 0
@@ -42,9 +43,9 @@ struct CrashTests {
         #expect(receipted.count >= 400)
 
         try daemon.start()
-        var byCommune: [String: TestClient] = [:]
+        var byCommune: [String: LineClient] = [:]
         for commune in communes {
-            let c = try TestClient(port: daemon.port)
+            let c = try LineClient(port: daemon.port)
             _ = try c.readLine()
             _ = try c.request("AUTH HL-\(commune) demo-HL-\(commune)")
             byCommune[commune] = c
@@ -70,7 +71,7 @@ struct CrashTests {
         }
         try daemon.start()
         do {
-            let c = try TestClient(port: daemon.port)
+            let c = try LineClient(port: daemon.port)
             _ = try c.readLine()
             _ = try c.request("AUTH HL-14320 demo-HL-14320")
             var batch = ""

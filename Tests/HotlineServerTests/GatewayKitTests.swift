@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import GRDB
 import HotlineClient
@@ -55,7 +56,7 @@ struct GatewayKitTests {
         #expect(try DaemonProcess.run("hotline-gateway", ["pending", "--config", config]).output.hasSuffix("0 pending\n"))
         // Exactly once: a second flush sends nothing; the daemon has the two incidents.
         #expect(try DaemonProcess.run("hotline-gateway", ["flush", "--config", config]).output == "delivered 0, refused 0, still pending 0\n")
-        let c = try TestClient(port: daemon.port)
+        let c = try LineClient(port: daemon.port)
         _ = try c.readLine()
         _ = try c.request("AUTH HL-14638 demo-HL-14638")
         let first = try okObject(try c.request("STATUS INC-000001"))
@@ -214,9 +215,9 @@ struct GatewayKitTests {
         let tlsPort = try await server.tlsPort()
         let folder = temporaryFolder()
         var config = try Self.gatewayConfig(folder: folder, port: tlsPort, gateway: "HL-14320")
-        var tls = "\n[tls]\nca = \"\(TLSTestClient.fixture("ca.pem"))\"\nserver_name = \"localhost\"\n"
+        var tls = "\n[tls]\nca = \"\(TLSFixture.path("ca.pem"))\"\nserver_name = \"localhost\"\n"
         if mutual {
-            tls += "certificate = \"\(TLSTestClient.fixture("client-HL-14320.pem"))\"\nkey = \"\(TLSTestClient.fixture("client-HL-14320.key"))\"\n"
+            tls += "certificate = \"\(TLSFixture.path("client-HL-14320.pem"))\"\nkey = \"\(TLSFixture.path("client-HL-14320.key"))\"\n"
         }
         try (try String(contentsOfFile: config, encoding: .utf8) + tls).write(toFile: config, atomically: true, encoding: .utf8)
         let (code, out) = try DaemonProcess.run(
@@ -249,7 +250,7 @@ struct GatewayKitTests {
             // A server the gateway's CA did not sign: no delivery, the call stays spooled.
             let rogue = folder + "/rogue.toml"
             try (try String(contentsOfFile: config, encoding: .utf8))
-                .replacingOccurrences(of: TLSTestClient.fixture("ca.pem"), with: TLSTestClient.fixture("rogue-HL-14320.pem"))
+                .replacingOccurrences(of: TLSFixture.path("ca.pem"), with: TLSFixture.path("rogue-HL-14320.pem"))
                 .write(toFile: rogue, atomically: true, encoding: .utf8)
             let (rogueCode, rogueOut) = try DaemonProcess.run(
                 "hotline-gateway", ["send", "--config", rogue, "--ref", "tls-rogue", "--severity", "low", "--form", "economic"])
@@ -268,7 +269,7 @@ struct GatewayKitTests {
         // still pending in the spool.
         let spool = try Spool(path: folder + "/spool.sqlite")
         let body = try spool.add(["severity": "critical", "forms": ["sexual"], "caller": "0911"])
-        let c = try TestClient(port: daemon.port)
+        let c = try LineClient(port: daemon.port)
         _ = try c.readLine()
         _ = try c.request("AUTH HL-14638 demo-HL-14638")
         let original = try okObject(try c.request("REPORT " + body.jsonText))
@@ -312,7 +313,7 @@ struct GatewayKitTests {
         // Deadlines in the hotline's local time (UTC+7), not UTC.
         #expect(screen.contains(" hôm nay, ") || screen.contains(" ngày mai, "), "\(screen)")
         #expect(!screen.contains("Hạn tiếp nhận: 20"))
-        let c = try TestClient(port: daemon.port)
+        let c = try LineClient(port: daemon.port)
         _ = try c.readLine()
         _ = try c.request("AUTH HL-14638 demo-HL-14638")
         let status = try okObject(try c.request("STATUS INC-000001"))
@@ -347,7 +348,7 @@ struct GatewayKitTests {
         let daemonPort = daemon.port
         Thread.detachNewThread {
             let fd = accept(listener, nil, nil)
-            guard fd >= 0, let upstream = try? TestClient(port: daemonPort), (try? upstream.readLine()) != nil else { return }
+            guard fd >= 0, let upstream = try? LineClient(port: daemonPort), (try? upstream.readLine()) != nil else { return }
             func write(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
             write("HLP/1 relay ready\n")
             var buffer: [UInt8] = []

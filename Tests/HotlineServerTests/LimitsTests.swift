@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineCore
 import HotlineServer
@@ -225,14 +226,14 @@ struct LimitsTests {
         }
         #expect(closed, "a trickling client kept its place")
         // Metrics: the same for HTTP clients that connect and say nothing.
-        let m1 = try TestClient(port: metricsPort), m2 = try TestClient(port: metricsPort)
-        let m3 = try TestClient(port: metricsPort)
+        let m1 = try LineClient(port: metricsPort), m2 = try LineClient(port: metricsPort)
+        let m3 = try LineClient(port: metricsPort)
         #expect(try m3.readLineOrEOF() == nil)  // refused: closed at once
         #expect(try m1.readLineOrEOF() == nil)  // timed out
         #expect(try m2.readLineOrEOF() == nil)
         var scraped = false
         for _ in 0..<50 where !scraped {
-            let m = try TestClient(port: metricsPort)
+            let m = try LineClient(port: metricsPort)
             try m.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             scraped = (try? m.readLineOrEOF())??.hasPrefix("HTTP/1.1 200") == true
             if !scraped { usleep(100_000) }
@@ -260,7 +261,7 @@ final class UnixClient {
         }
         guard rc == 0 else {
             close(fd)
-            throw TestClient.Failure(description: "connect \(path): errno \(errno)")
+            throw LineClient.Failure(description: "connect \(path): errno \(errno)")
         }
     }
 
@@ -271,7 +272,7 @@ final class UnixClient {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw TestClient.Failure(description: "send: errno \(errno)") }
+            guard n > 0 else { throw LineClient.Failure(description: "send: errno \(errno)") }
             offset += n
         }
     }
@@ -287,7 +288,7 @@ final class UnixClient {
             var chunk = [UInt8](repeating: 0, count: 4096)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 || (n < 0 && errno == ECONNRESET) { return nil }
-            guard n > 0 else { throw TestClient.Failure(description: "recv: errno \(errno)") }
+            guard n > 0 else { throw LineClient.Failure(description: "recv: errno \(errno)") }
             buffer += chunk[..<n]
         }
     }

@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineConfiguration
 import HotlineCore
@@ -7,7 +8,7 @@ import Testing
 struct MetricsTests {
     /// GET /metrics over a plain socket.
     static func scrape(_ port: Int) throws -> String {
-        let c = try TestClient(port: port)
+        let c = try LineClient(port: port)
         try c.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         var lines: [String] = []
         while let line = try c.readLineOrEOF() { lines.append(line) }
@@ -40,7 +41,7 @@ struct MetricsTests {
         #expect(text.contains(#"hotline_escalations_total{level="0",reason="child_protection"} 1"#))
         #expect(text.contains("hotline_queue_lag_records 0"))
         #expect(!text.contains("MARKER"))
-        let notFound = try TestClient(port: metricsPort)
+        let notFound = try LineClient(port: metricsPort)
         try notFound.send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
         #expect(try notFound.readLine().hasPrefix("HTTP/1.1 404"))
         try await server.stop()

@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineCore
 import Testing
@@ -9,9 +10,9 @@ struct OperationsTests {
         let daemon = try DaemonProcess()
         try daemon.start()
         defer { daemon.kill(SIGTERM) }
-        var gateways: [String: TestClient] = [:]
+        var gateways: [String: LineClient] = [:]
         for commune in ["14320", "14638", "14425"] {
-            let c = try TestClient(port: daemon.port)
+            let c = try LineClient(port: daemon.port)
             _ = try c.readLine()
             _ = try c.request("AUTH HL-\(commune) demo-HL-\(commune)")
             gateways[commune] = c

@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineCore
 import HotlineServer
@@ -11,7 +12,7 @@ struct PersonalDataTests {
             c.deadlines.windows[.critical] = DeadlineWindows(ack: 1, attend: 1)
         }
         try daemon.start(arguments: ["--log-level", "trace"])
-        let c = try TestClient(port: daemon.port)
+        let c = try LineClient(port: daemon.port)
         _ = try c.readLine()
         _ = try c.request("AUTH HL-14320 demo-HL-14320")
         let receipt = try okObject(
@@ -31,7 +32,7 @@ struct PersonalDataTests {
         // The owner sees it; another commune does not.
         let own = try okObject(try c.request("STATUS \(id)"))
         #expect(own["caller"] == "MARKER-CALLER-0987")
-        let other = try TestClient(port: daemon.port)
+        let other = try LineClient(port: daemon.port)
         _ = try other.readLine()
         _ = try other.request("AUTH HL-14323 demo-HL-14323")
         #expect(!(try other.request("STATUS \(id)")).contains("MARKER"))

@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineCore
 import HotlineServer
@@ -25,7 +26,7 @@ final class NotifySocket: @unchecked Sendable {  // one reader at a time
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard rc == 0 else { throw TestClient.Failure(description: "bind notify socket: errno \(errno)") }
+        guard rc == 0 else { throw LineClient.Failure(description: "bind notify socket: errno \(errno)") }
         var tv = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
@@ -60,7 +61,7 @@ struct SystemdTests {
         #expect(ready.last?.contains("READY=1") == true)
         #expect(ready.last?.contains("STATUS=0 connections, 0 open incidents") == true)
         // Ready means listening and the store open: a gateway can report at once.
-        let c = try TestClient(port: daemon.port)
+        let c = try LineClient(port: daemon.port)
         _ = try c.readLine()
         _ = try c.request("AUTH HL-14320 demo-HL-14320")
         _ = try okObject(try c.request(#"REPORT {"ref":"sd-1","severity":"low","forms":["economic"]}"#))
@@ -82,9 +83,9 @@ struct SystemdTests {
         try daemon.start(launcher: ["/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:\(port)"])
         defer { if daemon.process?.isRunning == true { daemon.kill(SIGKILL) } }
         // The daemon was started by the first connection, on the socket it inherited.
-        var client: TestClient?
+        var client: LineClient?
         for _ in 0..<200 where client == nil {
-            client = try? TestClient(port: port)
+            client = try? LineClient(port: port)
             if client == nil { usleep(50_000) }
         }
         let c = try #require(client)

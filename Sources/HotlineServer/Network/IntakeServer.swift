@@ -224,7 +224,7 @@ public final class IntakeServer: Service, Sendable {
             listeners.append(channel)
             let actualPort = channel.localAddress?.port ?? port
             bound.succeed(actualPort)
-            logger.info(
+            logger.notice(
                 "listening",
                 metadata: [
                     "listen.host": "\(channel.localAddress?.ipAddress ?? host)", "listen.port": "\(actualPort)",
@@ -241,7 +241,7 @@ public final class IntakeServer: Service, Sendable {
                 listeners.append(channel)
                 let actualPort = channel.localAddress?.port ?? tls.port
                 tlsBound.succeed(actualPort)
-                logger.info(
+                logger.notice(
                     "listening (TLS)",
                     metadata: [
                         "listen.host": "\(tls.host)", "listen.port": "\(actualPort)",

@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineConfiguration
 #if canImport(Glibc)
@@ -115,7 +116,7 @@ final class TestServer: @unchecked Sendable {
     /// The TLS listener's port.
     func tlsPort() async throws -> Int {
         if let inProcess { return try await inProcess.app.server.tlsListeningPort() }
-        guard let port = daemon?.tlsPort else { throw TestClient.Failure(description: "no TLS listener") }
+        guard let port = daemon?.tlsPort else { throw LineClient.Failure(description: "no TLS listener") }
         return port
     }
 
@@ -126,14 +127,14 @@ final class TestServer: @unchecked Sendable {
         return try daemon!.hotlinectl(["reload"]).status == 0
     }
 
-    func client() throws -> TestClient { try TestClient(port: port) }
+    func client() throws -> LineClient { try LineClient(port: port) }
 
     /// An authenticated client for a commune's gateway (sample demo tokens).
-    func gateway(_ commune: String = "14320") throws -> TestClient {
+    func gateway(_ commune: String = "14320") throws -> LineClient {
         let c = try client()
         _ = try c.readLine()
         let reply = try c.request("AUTH HL-\(commune) demo-HL-\(commune)")
-        guard reply.hasPrefix("OK ") else { throw TestClient.Failure(description: "AUTH failed: \(reply)") }
+        guard reply.hasPrefix("OK ") else { throw LineClient.Failure(description: "AUTH failed: \(reply)") }
         return c
     }
 
@@ -145,7 +146,7 @@ final class TestServer: @unchecked Sendable {
         }
         daemon?.kill(SIGTERM)
         if let status = daemon?.process?.terminationStatus, status != 0 {
-            throw TestClient.Failure(description: "hotlined exited with \(status): \(daemon?.log ?? "")")
+            throw LineClient.Failure(description: "hotlined exited with \(status): \(daemon?.log ?? "")")
         }
     }
 }
@@ -153,7 +154,7 @@ final class TestServer: @unchecked Sendable {
 /// Parses an `OK {json}` reply.
 func okObject(_ line: String) throws -> JSONObject {
     guard line.hasPrefix("OK "), case let .object(o) = try JSONParser.parse(String(line.dropFirst(3))) else {
-        throw TestClient.Failure(description: "not an OK object: \(line)")
+        throw LineClient.Failure(description: "not an OK object: \(line)")
     }
     return o
 }

@@ -3,19 +3,22 @@ import Foundation
 import Glibc
 #endif
 
-/// A minimal blocking HLP/1 line client over a TCP socket, for load generation.
-/// One thread may send while another reads: `send` touches only the socket, `readLine` owns
-/// the receive buffer (hence `@unchecked`).
-public final class BlockingLineClient: @unchecked Sendable {
-    private let fd: Int32
+/// A blocking HLP/1 line client over a plain TCP socket, with a receive timeout so that a test
+/// or a benchmark can fail but never hang. It sends any bytes (the hostile-input tests need
+/// broken UTF-8, NUL and half-closed connections); the gateway kit's `HLPConnection` is the
+/// client for TLS and for typed replies. One thread may send while another reads: `send`
+/// touches only the socket, the reads own the buffer (hence `@unchecked`).
+public final class LineClient: @unchecked Sendable {
+    public let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
-    public init(host: String, port: Int, timeoutSeconds: Int = 30) throws {
+    public init(host: String = "127.0.0.1", port: Int, timeoutSeconds: Int = 20) throws {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
@@ -30,29 +33,44 @@ public final class BlockingLineClient: @unchecked Sendable {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            let e = errno
             close(fd)
-            throw Failure(description: "connect to \(host):\(port): errno \(errno)")
+            throw Failure(description: "connect to \(host):\(port) failed: errno \(e)")
         }
     }
 
     deinit { close(fd) }
 
-    public func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw Failure(description: "send: errno \(errno)") }
+            guard n > 0 else { throw Failure(description: "send failed: errno \(errno)") }
             offset += n
         }
     }
 
+    /// Sends one request line (LF added) and returns the reply line.
+    public func request(_ line: String) throws -> String {
+        try send(line + "\n")
+        return try readLine()
+    }
+
+    /// The next line without its LF; throws on timeout or end of stream.
     public func readLine() throws -> String {
+        guard let line = try readLineOrEOF() else { throw Failure(description: "connection closed") }
+        return line
+    }
+
+    /// The next line, or nil when the peer closed.
+    public func readLineOrEOF() throws -> String? {
         while true {
             if let i = buffer[start...].firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[start..<i], as: UTF8.self)
                 start = i + 1
-                if start > 65536 {
+                if start >= 65536 {
                     buffer.removeFirst(start)
                     start = 0
                 }
@@ -60,8 +78,12 @@ public final class BlockingLineClient: @unchecked Sendable {
             }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw Failure(description: n == 0 ? "connection closed" : "receive: errno \(errno)") }
+            if n == 0 || (n < 0 && errno == ECONNRESET) { return nil }
+            guard n > 0 else { throw Failure(description: "receive failed or timed out: errno \(errno)") }
             buffer.append(contentsOf: chunk[..<n])
         }
     }
+
+    /// Closes the sending side: the server answers what it has, then closes.
+    public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 }
