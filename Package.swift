@@ -22,10 +22,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Pure core: wire grammar, replies, domain types, directory, triage. No NIO, no GRDB.
-        .target(name: "HotlineCore"),
+        .target(name: "HotlineCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Durable store: SQLite through GRDB, group commit.
         .target(
             name: "HotlineStore",
