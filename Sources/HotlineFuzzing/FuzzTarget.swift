@@ -88,6 +88,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let text = value.jsonText
             precondition(!text.utf8.contains(0x0A), "JSON text with a raw newline")
             precondition((try? JSONParser.parse(text)) == value, "JSON does not round-trip")
+            if case let .array(elements) = value {
+                let split = JSONText.arrayElements(text).map { try? JSONParser.parse(String($0)) }
+                precondition(split == elements.map { Optional($0) }, "arrayElements disagrees with the parser")
+            }
+            if case let .object(o) = value, let id = JSONText.stringMember(Substring(text), "id") {
+                precondition(o["id"] == .string(id), "stringMember disagrees with the parser")
+            }
             if case let .object(o) = value {
                 if let r = try? ReportValidator.validate(o, commune: "14320", directory: directory, now: environment.now) {
                     precondition((1...64).contains(r.ref.utf8.count) && (1...50).contains(r.victims))

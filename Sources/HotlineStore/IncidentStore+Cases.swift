@@ -99,9 +99,7 @@ extension IncidentStore {
             try Self.addHistory(db, number, at, "retracted", detail([:]))
             try appendOutbox(
                 db,
-                OutboxFacts(
-                    number: number, commune: commune, district: row["district"], severity: severity, level: row["level"],
-                    assigned: try JSONParser.parse(row["assigned_json"] as String), callback: row["callback"]),
+                OutboxFacts(number: number, level: row["level"], assignedJSON: row["assigned_json"]),
                 reason: .retracted, due: at, at: at, catchUp: false, &context)
             return .success(["incident": .string(id), "state": .string(state.rawValue), "review": true])
         case let .reassign(responderID, at):

@@ -1,50 +1,45 @@
 import GRDB
 import HotlineCore
 
-/// The facts of an incident that go into an escalation record.
+/// What an escalation row holds of its incident beyond the reason and times: the rest of its
+/// queue line (commune, district, severity, callback) is read from the incident when the line
+/// is rendered, and does not change.
 struct OutboxFacts {
     var number: Int64
-    var commune: String
-    var district: String
-    var severity: Severity
     var level: Int
-    var assigned: JSONValue
-    /// The incident's callback rule, in every record (a flag, not personal data).
-    var callback: String
+    /// The assignee (a responder object, or null) as JSON text.
+    var assignedJSON: String
 }
 
 extension IncidentStore {
-    /// Adds one escalation record to the outbox, in the caller's transaction. Its `seq` is the
-    /// next number (the writer is the only one inserting, so numbers are gapless); `prev` is
-    /// added by the queue file writer. The same (incident, level, reason, due) is recorded once.
+    /// Adds one escalation to the outbox, in the caller's transaction: numbers and the
+    /// assignee's JSON, nothing rendered (the queue file's thread renders the line, see
+    /// `OutboxRecord`). Its `seq` is the next number, kept by the writer (the only one
+    /// inserting, so numbers are gapless); the same (incident, level, reason, due) is recorded
+    /// once. The row is also the incident's history of escalations (STATUS reads it).
     func appendOutbox(
         _ db: Database, _ f: OutboxFacts, reason: EscalationReason, due: Timestamp, at: Timestamp, catchUp: Bool,
         _ context: inout BatchContext
     ) throws {
-        var notify: [JSONValue] = []
-        if reason == .ackOverdue || reason == .attendOverdue, case let .object(a) = f.assigned, let id = a["id"] {
-            var responder: JSONObject = ["role": "responder", "id": id]
-            if let phone = a["phone"] { responder["phone"] = phone }
-            notify.append(.object(responder))
+        var insert = try BoundStatement(
+            db,
+            """
+            INSERT OR IGNORE INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up)
+            VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)
+            """)
+        insert.bind(context.nextOutboxSeq)
+        insert.bind(f.number)
+        insert.bind(f.level)
+        insert.bind(reason.rawValue)
+        insert.bind(due.seconds)
+        insert.bind(at.seconds)
+        insert.bind(f.assignedJSON)
+        insert.bind(catchUp)
+        try insert.run(db)
+        if db.changesCount > 0 {
+            context.outboxRecords += 1
+            context.nextOutboxSeq += 1
         }
-        notify += EscalationPolicy.notify(level: f.level, commune: f.commune, district: f.district, reason: reason)
-        var record: JSONObject = [
-            "at": .string(at.rfc3339), "incident": .string(IncidentID.text(f.number)), "commune": .string(f.commune),
-            "district": .string(f.district), "severity": .string(f.severity.rawValue), "level": JSONValue(f.level),
-            "reason": .string(reason.rawValue), "due": .string(due.rfc3339),
-            "late_s": JSONValue(Int(max(0, at.seconds - due.seconds))), "assigned": f.assigned,
-            "notify": .array(notify), "callback": .string(f.callback),
-        ]
-        if catchUp { record["catch_up"] = true }
-        try db.cachedStatement(
-            sql: """
-                INSERT OR IGNORE INTO outbox (seq, incident, level, reason, due, at, record)
-                VALUES (
-                    max((SELECT coalesce(max(seq), 0) FROM outbox), (SELECT last_seq FROM queue_state WHERE id = 1)) + 1,
-                    ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [f.number, f.level, reason.rawValue, due.seconds, at.seconds, record.jsonText])
-        if db.changesCount > 0 { context.outboxRecords += 1 }
     }
 
     /// Escalates every incident whose watched deadline is at or before `run.now`, oldest first,
@@ -58,49 +53,54 @@ extension IncidentStore {
                     FROM incident WHERE next_due <= ? ORDER BY next_due, id LIMIT ?
                     """), arguments: [run.now.seconds, Self.maxEscalationsPerRun + 1])
         var count = 0
+        // Columns by position (as selected above): a name lookup per column per row showed in
+        // the profile of a 100,000-deadline storm.
         for row in rows.prefix(Self.maxEscalationsPerRun) {
-            guard let state = IncidentState(rawValue: row["state"]), let severity = Severity(rawValue: row["severity"])
-            else { throw StoreCorruption(reason: "incident \(row["id"] as Int64)") }
-            let backups = try JSONParser.parse(row["backups_json"] as String).arrayValue ?? []
+            let number: Int64 = row[0]
+            guard let state = IncidentState(rawValue: row[1]), let severity = Severity(rawValue: row[3])
+            else { throw StoreCorruption(reason: "incident \(number)") }
+            // The backups' JSON is split, not parsed: only the one handed the case is read.
+            let backups = JSONText.arrayElements(row[6] as String)
             let facts = DeadlineState(
-                state: state, level: row["level"], severity: severity,
-                ackDue: (row["ack_due"] as Int64?).map { Timestamp(seconds: $0) }, attendDue: (row["attend_due"] as Int64?).map { Timestamp(seconds: $0) },
+                state: state, level: row[2], severity: severity,
+                ackDue: (row[4] as Int64?).map { Timestamp(seconds: $0) }, attendDue: (row[5] as Int64?).map { Timestamp(seconds: $0) },
                 backupCount: backups.count)
-            let number: Int64 = row["id"]
             guard let decision = EscalationPolicy.decide(facts, now: run.now, windows: run.deadlines, ladder: run.ladder)
             else {
                 // Nothing watched is due (state changed): stop watching.
                 try db.cachedStatement(sql: "UPDATE incident SET next_due = NULL WHERE id = ?").execute(arguments: [number])
                 continue
             }
-            var assigned = try JSONParser.parse(row["assigned_json"] as String)
-            if let b = decision.reassignToBackup, b < backups.count { assigned = backups[b] }
+            // The assignee's JSON as stored, unless the escalation hands the case to a backup.
+            var assignedJSON: String = row[7]
+            var assignedID: String? = nil
+            if let b = decision.reassignToBackup, b < backups.count {
+                assignedJSON = String(backups[b])
+                assignedID = JSONText.stringMember(backups[b], "id")
+            }
             let dueColumn = decision.reason == .ackOverdue ? "ack_due" : "attend_due"
-            try db.cachedStatement(
-                sql: """
-                    UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ?, assigned = ?, assigned_json = ?
-                    WHERE id = ?
-                    """
-            ).execute(
-                arguments: [
-                    decision.level, decision.nextDue.seconds, decision.nextDue.seconds,
-                    assigned.objectValue?["id"]?.stringValue, assigned.jsonText, number,
-                ])
-            try Self.addHistory(
-                db, number, run.now, "escalated",
-                [
-                    "level": JSONValue(decision.level), "reason": .string(decision.reason.rawValue),
-                    "due": .string(decision.due.rfc3339), "assigned": assigned.objectValue?["id"] ?? .null,
-                ])
+            var update = try BoundStatement(
+                db,
+                assignedID != nil
+                    ? "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ?, assigned = ?, assigned_json = ? WHERE id = ?"
+                    : "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ? WHERE id = ?")
+            update.bind(decision.level)
+            update.bind(decision.nextDue.seconds)
+            update.bind(decision.nextDue.seconds)
+            if assignedID != nil {
+                update.bind(assignedID)
+                update.bind(assignedJSON)
+            }
+            update.bind(number)
+            try update.run(db)
+            // The outbox row is the escalation's only record: STATUS shows it in the history.
             try appendOutbox(
                 db,
-                OutboxFacts(
-                    number: number, commune: row["commune"], district: row["district"], severity: severity,
-                    level: decision.level, assigned: assigned, callback: row["callback"]),
+                OutboxFacts(number: number, level: decision.level, assignedJSON: assignedJSON),
                 // Missed while the daemon was down: the deadline passed before this run of the
                 // daemon began, for an incident it already had (not one forwarded late since).
                 reason: decision.reason, due: decision.due, at: run.now,
-                catchUp: decision.due < run.startedAt && (row["received_at"] as Int64) < run.startedAt.seconds, &context)
+                catchUp: decision.due < run.startedAt && (row[10] as Int64) < run.startedAt.seconds, &context)
             count += 1
         }
         return (count, rows.count > Self.maxEscalationsPerRun)
@@ -113,12 +113,30 @@ extension IncidentStore {
         }
     }
 
-    /// Outbox records after `seq`, in order, at most `limit`: (seq, record JSON without seq and prev).
+    /// Outbox records after `seq`, in order, at most `limit`: (seq, record JSON without seq and
+    /// prev), rendered here, on the caller's thread (the queue file's), not the writer's.
     public func outboxRecords(after seq: Int64, limit: Int) throws -> [(seq: Int64, record: String)] {
-        try pool.read { db in
+        let rows = try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT seq, record FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]
-            ).map { ($0["seq"], $0["record"]) }
+                db,
+                sql: """
+                    SELECT o.seq, o.record, o.incident, o.level, o.reason, o.due, o.at, o.assigned, o.catch_up,
+                        i.commune, i.district, i.severity, i.callback
+                    FROM outbox o JOIN incident i ON i.id = o.incident
+                    WHERE o.seq > ? ORDER BY o.seq LIMIT ?
+                    """, arguments: [seq, limit])
+        }
+        return try rows.map { row in
+            let stored: String = row[1]
+            guard stored.isEmpty else { return (row[0], stored) }
+            guard let reason = EscalationReason(rawValue: row[4]), let severity = Severity(rawValue: row[11]) else {
+                throw StoreCorruption(reason: "outbox row \(row[0] as Int64)")
+            }
+            let record = OutboxRecord(
+                number: row[2], commune: row[9], district: row[10], severity: severity, level: row[3], reason: reason,
+                due: Timestamp(seconds: row[5]), at: Timestamp(seconds: row[6]),
+                assigned: try JSONParser.parse((row[7] as String?) ?? "null"), callback: row[12], catchUp: row[8])
+            return (row[0], record.text)
         }
     }
 

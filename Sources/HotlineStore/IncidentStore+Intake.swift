@@ -86,9 +86,7 @@ extension IncidentStore {
         // stored receipt (one B-tree insert fewer per report on the writer).
         // Records written at intake: they carry the current level and due = at.
         if r.children > 0 || r.weapon || r.severity == .critical || capped {
-            let facts = OutboxFacts(
-                number: number, commune: r.commune, district: district, severity: r.severity, level: 0,
-                assigned: p.assigned?.json ?? .null, callback: r.callback.rawValue)
+            let facts = OutboxFacts(number: number, level: 0, assignedJSON: (p.assigned?.json ?? .null).jsonText)
             if r.children > 0 {
                 try appendOutbox(db, facts, reason: .childProtection, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
             }

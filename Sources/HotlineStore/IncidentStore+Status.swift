@@ -18,7 +18,10 @@ extension IncidentStore {
         }
         let history = try Row.fetchAll(
             db, sql: "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY rowid", arguments: [number])
-        return .success(try Self.statusObject(row, history))
+        let escalations = try Row.fetchAll(
+            db, sql: "SELECT at, level, reason, due, record, assigned FROM outbox WHERE incident = ? ORDER BY seq",
+            arguments: [number])
+        return .success(try Self.statusObject(row, history, escalations))
     }
 
     /// The incident with its history, personal data included. `readableBy`: the only commune
@@ -31,7 +34,7 @@ extension IncidentStore {
         }
     }
 
-    static func statusObject(_ row: Row, _ history: [Row]) throws -> JSONObject {
+    static func statusObject(_ row: Row, _ history: [Row], _ escalations: [Row]) throws -> JSONObject {
         func json(_ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
         func time(_ column: String) -> JSONValue {
             (row[column] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null
@@ -74,13 +77,31 @@ extension IncidentStore {
             }
             events.append(.object(e))
         }
+        // History rows and escalations (outbox rows), in time order; in the same second an
+        // escalation comes first (the scheduler runs as the second turns).
+        var timed: [(at: Int64, escalation: Bool, event: JSONObject)] = []
         for h in history {
             var e: JSONObject = ["at": .string(Timestamp(seconds: h["at"]).rfc3339), "event": .string(h["event"])]
             if case let .object(detail) = try JSONParser.parse(h["detail"] as String) {
                 for (k, v) in detail.members { e[k] = v }
             }
-            events.append(.object(e))
+            timed.append((h["at"], false, e))
         }
+        for x in escalations {
+            // Rows written before v8 hold the rendered record; later ones the assignee's JSON.
+            let assigned = try (x["assigned"] as String?).map { try JSONParser.parse($0) }
+                ?? JSONParser.parse(x["record"] as String).objectValue?["assigned"] ?? .null
+            let e: JSONObject = [
+                "at": .string(Timestamp(seconds: x["at"]).rfc3339), "event": "escalated", "level": JSONValue(x["level"] as Int),
+                "reason": .string(x["reason"]), "due": .string(Timestamp(seconds: x["due"]).rfc3339),
+                "assigned": assigned.objectValue?["id"] ?? .null,
+            ]
+            timed.append((x["at"], true, e))
+        }
+        let ordered = timed.enumerated().sorted { a, b in
+            (a.element.at, a.element.escalation ? 0 : 1, a.offset) < (b.element.at, b.element.escalation ? 0 : 1, b.offset)
+        }
+        events += ordered.map { .object($0.element.event) }
         o["history"] = .array(events)
         return o
     }

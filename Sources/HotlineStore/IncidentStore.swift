@@ -21,6 +21,7 @@ public final class IncidentStore: @unchecked Sendable {
     /// Shelter places held per commune by open incidents (for the per-commune cap).
     private var heldByCommune: [String: Int] = [:]
     private var nextID: Int64 = 1
+    private var nextOutboxSeq: Int64 = 1
     private var outboxObserver: (@Sendable () -> Void)?
     private var commitObserver: (@Sendable (_ jobs: Int, _ ok: Bool) -> Void)?
 
@@ -67,6 +68,11 @@ public final class IncidentStore: @unchecked Sendable {
         self.pool = pool
         try pool.read { db in
             nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM incident") ?? 0) + 1
+            // After the larger of the outbox's last row and the queue file's position (which is
+            // ahead after a restore from a backup: see EscalationQueueFile).
+            nextOutboxSeq = (try Int64.fetchOne(
+                db, sql: "SELECT max((SELECT coalesce(max(seq), 0) FROM outbox), (SELECT last_seq FROM queue_state WHERE id = 1))"
+            ) ?? 0) + 1
             heldPlaces = try Self.fetchHeldPlaces(db)
             heldByCommune = try Self.fetchHeldPlaces(db, by: "commune")
         }
@@ -193,12 +199,14 @@ public final class IncidentStore: @unchecked Sendable {
     }
 
     private func commit(_ batch: [WriterJob]) {
-        var context = BatchContext(heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID)
+        var context = BatchContext(
+            heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID, nextOutboxSeq: nextOutboxSeq)
         var completions: [() -> Void] = []
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    context = BatchContext(heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID)
+                    context = BatchContext(
+                        heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID, nextOutboxSeq: nextOutboxSeq)
                     completions.removeAll(keepingCapacity: true)
                     for job in batch {
                         completions.append(try process(job, db, &context))
@@ -219,6 +227,7 @@ public final class IncidentStore: @unchecked Sendable {
         heldPlaces = context.heldPlaces
         heldByCommune = context.heldByCommune
         nextID = context.nextID
+        nextOutboxSeq = context.nextOutboxSeq
         condition.lock()
         statsValue.commits += 1
         for job in batch {
@@ -278,6 +287,7 @@ public final class IncidentStore: @unchecked Sendable {
             try db.execute(
                 sql: "UPDATE queue_state SET last_seq = ?, last_hash = ? WHERE id = 1 AND last_seq < ?",
                 arguments: [seq, hash, seq])
+            context.nextOutboxSeq = max(context.nextOutboxSeq, seq + 1)
             return {}
         }
     }

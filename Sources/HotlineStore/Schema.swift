@@ -118,6 +118,20 @@ enum Schema {
             // Incidents stored before the field existed read as unknown.
             try db.execute(sql: "ALTER TABLE incident ADD COLUMN callback TEXT NOT NULL DEFAULT 'unknown'")
         }
+        m.registerMigration("v7-escalations-once") { db in
+            // An escalation is recorded once, as its outbox row, which STATUS shows in the
+            // history; the history rows that repeated it go.
+            try db.execute(sql: "DELETE FROM history WHERE event = 'escalated'")
+        }
+        m.registerMigration("v8-cheap-outbox-rows") { db in
+            // An escalation row holds numbers and the assignee's JSON as stored; its queue line
+            // is rendered by the queue file's thread (`record` stays for older rows, '' for new).
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN assigned TEXT;
+                    ALTER TABLE outbox ADD COLUMN catch_up INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return m
     }
 }

@@ -54,3 +54,25 @@ struct JSONTests {
         #expect(try JSONParser.parse("\"3\"").integerValue == nil)
     }
 }
+
+@Suite struct JSONTextTests {
+    @Test(arguments: [
+        (#"[{"id":"a","x":[1,2]},{"id":"b,]\"}"}]"#, [#"{"id":"a","x":[1,2]}"#, #"{"id":"b,]\"}"}"#]),
+        ("[]", []),
+        ("null", []),
+        (#"["a",1,null,[[]]]"#, [#""a""#, "1", "null", "[[]]"]),
+    ])
+    func splitsAnArrayIntoItsElementsText(_ text: String, _ expected: [String]) {
+        #expect(JSONText.arrayElements(text).map(String.init) == expected)
+    }
+}
+
+@Suite struct JSONTextMemberTests {
+    @Test func readsATopLevelStringMember() {
+        #expect(JSONText.stringMember(#"{"x":{"id":"inner"},"id":"PG-1","n":2}"#, "id") == "PG-1")
+        #expect(JSONText.stringMember(#"{"name":"\"id\":\"no\"","id":"yes"}"#, "id") == "yes")
+        #expect(JSONText.stringMember(#"{"id":1}"#, "id") == nil)
+        #expect(JSONText.stringMember(#"{"id":"a\"b"}"#, "id") == nil)
+        #expect(JSONText.stringMember("null", "id") == nil)
+    }
+}

@@ -17,9 +17,9 @@ extension JSONValue {
 
     func write(into out: inout [UInt8], sorted: Bool) {
         switch self {
-        case .null: out.append(contentsOf: Array("null".utf8))
-        case let .bool(b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case let .number(n): out.append(contentsOf: Array(Self.format(n).utf8))
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case let .number(n): Self.writeNumber(n, into: &out)
         case let .string(s): Self.writeString(s, into: &out)
         case let .array(a):
             out.append(UInt8(ascii: "["))
@@ -42,6 +42,29 @@ extension JSONValue {
         }
     }
 
+    /// Whole numbers (the common case: levels, counts, seconds) without a String in between.
+    static func writeNumber(_ n: Double, into out: inout [UInt8]) {
+        guard n == n.rounded(.towardZero), abs(n) < 1e15 else {
+            out.append(contentsOf: "\(n)".utf8)
+            return
+        }
+        var v = Int64(n)
+        if v == 0 {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        if v < 0 {
+            out.append(UInt8(ascii: "-"))
+            v = -v
+        }
+        let start = out.count
+        while v > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        }
+        out[start...].reverse()
+    }
+
     static func format(_ n: Double) -> String {
         if n == n.rounded(.towardZero), abs(n) < 1e15 {
             return String(Int64(n))
@@ -49,8 +72,10 @@ extension JSONValue {
         return "\(n)"
     }
 
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func writeString(_ s: String, into out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        let hex = Self.hex
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
@@ -60,7 +85,7 @@ extension JSONValue {
             case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0x00...0x1F, 0x7F:
-                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(contentsOf: "\\u00".utf8)
                 out.append(hex[Int(b >> 4)])
                 out.append(hex[Int(b & 0xF)])
             default: out.append(b)
@@ -72,4 +97,35 @@ extension JSONValue {
 
 extension JSONObject {
     public var jsonText: String { JSONValue.object(self).jsonText }
+}
+
+/// Writes one JSON object member by member, in the order given, without building a
+/// `JSONObject` first: for records written in bulk (escalations).
+public struct JSONObjectWriter {
+    public private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    private mutating func key(_ k: String) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        JSONValue.writeString(k, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func add(_ k: String, _ s: String) {
+        key(k)
+        JSONValue.writeString(s, into: &bytes)
+    }
+
+    public mutating func add(_ k: String, _ n: Int) {
+        key(k)
+        JSONValue.writeNumber(Double(n), into: &bytes)
+    }
+
+    public mutating func add(_ k: String, _ v: JSONValue) {
+        key(k)
+        v.write(into: &bytes, sorted: false)
+    }
+
+    public var text: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
 }
