@@ -24,6 +24,11 @@ struct BoundStatement {
 
     mutating func bind(_ value: Bool) { bind(Int64(value ? 1 : 0)) }
 
+    mutating func bind(_ value: Double) {
+        index += 1
+        sqlite3_bind_double(statement, index, value)
+    }
+
     mutating func bind(_ value: String?) {
         index += 1
         guard let value else {

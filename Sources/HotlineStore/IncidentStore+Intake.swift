@@ -45,23 +45,50 @@ extension IncidentStore {
         let receipt = p.receiptText(incident: id, shelter: shelter)
         let district = job.directory.communes[r.commune]?.districtCode ?? ""
         let shelterJSON = (shelter?.json ?? .null).jsonText
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO incident (id, gateway, ref, content_hash, commune, district, village, severity,
-                    requested_severity, forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter,
-                    caller, summary, reported_at, received_at, assigned, assigned_json, backups_json, shelter,
-                    shelter_json, ack_due, attend_due, next_due, receipt, callback)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (gateway, ref) DO NOTHING
-                """)
-        statement.setUncheckedArguments([
-            number, job.gateway.id, r.ref, r.contentHash, r.commune, district, r.village, r.severity.rawValue,
-            r.requestedSeverity.rawValue, p.formsText, r.location.lat, r.location.lon, r.victims, r.children,
-            r.vulnerable, r.injured, r.weapon, r.needsShelter, r.caller, r.summary, r.reportedAt.seconds,
-            job.receivedAt.seconds, p.assigned?.responder.id, p.assignedJSON, p.backupsJSON, shelter?.responder.id,
-            shelterJSON, p.ackDue.seconds, p.attendDue.seconds, p.ackDue.seconds, receipt, r.callback.rawValue,
-        ])
-        try statement.execute()
+        // Typed bindings, in the columns' order (no boxing of 32 values per report).
+        var insert = try BoundStatement(
+            db,
+            """
+            INSERT INTO incident (id, gateway, ref, content_hash, commune, district, village, severity,
+                requested_severity, forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter,
+                caller, summary, reported_at, received_at, assigned, assigned_json, backups_json, shelter,
+                shelter_json, ack_due, attend_due, next_due, receipt, callback)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (gateway, ref) DO NOTHING
+            """)
+        insert.bind(number)
+        insert.bind(job.gateway.id)
+        insert.bind(r.ref)
+        insert.bind(r.contentHash)
+        insert.bind(r.commune)
+        insert.bind(district)
+        insert.bind(r.village)
+        insert.bind(r.severity.rawValue)
+        insert.bind(r.requestedSeverity.rawValue)
+        insert.bind(p.formsText)
+        insert.bind(r.location.lat)
+        insert.bind(r.location.lon)
+        insert.bind(r.victims)
+        insert.bind(r.children)
+        insert.bind(r.vulnerable)
+        insert.bind(r.injured)
+        insert.bind(r.weapon)
+        insert.bind(r.needsShelter)
+        insert.bind(r.caller)
+        insert.bind(r.summary)
+        insert.bind(r.reportedAt.seconds)
+        insert.bind(job.receivedAt.seconds)
+        insert.bind(p.assigned?.responder.id)
+        insert.bind(p.assignedJSON)
+        insert.bind(p.backupsJSON)
+        insert.bind(shelter?.responder.id)
+        insert.bind(shelterJSON)
+        insert.bind(p.ackDue.seconds)
+        insert.bind(p.attendDue.seconds)
+        insert.bind(p.ackDue.seconds)
+        insert.bind(receipt)
+        insert.bind(r.callback.rawValue)
+        try insert.run(db)
         guard db.changesCount == 1 else {
             // This gateway used the ref before (in an earlier batch): the same content gets the
             // original receipt, other content a conflict.
