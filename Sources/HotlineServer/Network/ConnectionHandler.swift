@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import X509
 import NIOTLS
 
 /// Runs one connection's `Session` and keeps its replies in request order.
@@ -133,10 +134,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let context, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
             let certificate = tls.peerCertificate
         else { return [] }
+        // Through swift-certificates (NIOSSL's public API does not give the SAN): the DER the
+        // handshake verified, parsed once.
+        guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der),
+            let alternatives = try? parsed.extensions.subjectAlternativeNames
+        else { return [] }
         var names = Set<String>()
-        for name in certificate._subjectAlternativeNames() where name.nameType == .dnsName {
-            names.insert(String(decoding: Array(name.contents), as: UTF8.self))
-        }
+        for case let .dnsName(name) in alternatives { names.insert(name) }
         return names
     }
 
