@@ -38,7 +38,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closing = false
     private var draining = false
     private var inputClosed = false
-    private var readingPaused = false
+    private(set) var readingPaused = false
+    /// `processWaiting` is on the stack: a reply filled meanwhile does not re-enter it (the loop
+    /// goes on), so a backlog of immediate replies is handled iteratively, not recursively.
+    private var processing = false
     /// Store completions waiting for this connection's event loop: filled by the writer,
     /// drained in one hop per batch (one flush for all their replies, not one each).
     private let inbox = CompletionInbox()
@@ -170,6 +173,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func processWaiting() {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
         while !waiting.isEmpty, canProcess {
             let frame = waiting.removeFirst()
             if draining {
