@@ -10,8 +10,14 @@ import Testing
 
 /// The connection handler on an `EmbeddedChannel`: request order, backpressure and draining,
 /// without a socket or a clock. (Writes through the store hop from the writer thread to the
-/// event loop, which an embedded loop cannot take; those are covered over real TCP.)
+/// event loop, which an embedded loop cannot take; those are covered over real TCP.) Each test
+/// runs on a thread of its own (`offThePool`), not on the cooperative pool that other tests'
+/// daemons need.
 @Suite struct ConnectionHandlerTests {
+    static func offThePool(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await offload { Result { try body() } }.get()
+    }
+
     static func channel() throws -> (EmbeddedChannel, ConnectionHandler, IncidentStore) {
         let folder = temporaryFolder()
         let store = try IncidentStore(path: folder + "/h.sqlite")
@@ -38,68 +44,76 @@ import Testing
         return out
     }
 
-    @Test func aLargeBacklogOfImmediateRepliesIsAnsweredInOrderWithoutRecursion() throws {
-        let (channel, _, store) = try Self.channel()
-        defer { store.close() }
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        _ = try Self.lines(channel)  // the greeting
-        try channel.writeInbound(InboundFrame.line(Array("AUTH HL-14320 demo-HL-14320".utf8)))
-        #expect(try Self.lines(channel).first?.hasPrefix("OK ") == true)
-        // 20,000 requests wait while the peer does not read; then all are answered at once, in a
-        // loop: the stack does not grow with the backlog (before, each immediate reply
-        // re-entered the loop, 20,000 frames deep).
-        channel.isWritable = false
-        channel.pipeline.fireChannelWritabilityChanged()
-        for i in 0..<20_000 {
-            try channel.writeInbound(InboundFrame.line(Array((i % 2 == 0 ? "PING" : "NOPE \(i)").utf8)))
+    @Test func aLargeBacklogOfImmediateRepliesIsAnsweredInOrderWithoutRecursion() async throws {
+        try await Self.offThePool {
+            let (channel, _, store) = try Self.channel()
+            defer { store.close() }
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            _ = try Self.lines(channel)  // the greeting
+            try channel.writeInbound(InboundFrame.line(Array("AUTH HL-14320 demo-HL-14320".utf8)))
+            #expect(try Self.lines(channel).first?.hasPrefix("OK ") == true)
+            // 20,000 requests wait while the peer does not read; then all are answered at once, in a
+            // loop: the stack does not grow with the backlog (before, each immediate reply
+            // re-entered the loop, 20,000 frames deep).
+            channel.isWritable = false
+            channel.pipeline.fireChannelWritabilityChanged()
+            for i in 0..<20_000 {
+                try channel.writeInbound(InboundFrame.line(Array((i % 2 == 0 ? "PING" : "NOPE \(i)").utf8)))
+            }
+            #expect(try Self.lines(channel).isEmpty)
+            channel.isWritable = true
+            channel.pipeline.fireChannelWritabilityChanged()
+            let replies = try Self.lines(channel)
+            #expect(replies.count == 20_000)
+            #expect(replies.first == #"OK {"pong":true}"#)
+            #expect(replies[1].hasPrefix("ERR "))
+            #expect(replies.enumerated().allSatisfy { $0.offset % 2 == 0 ? $0.element == #"OK {"pong":true}"# : $0.element.hasPrefix("ERR ") })
+            _ = try? channel.finish()
         }
-        #expect(try Self.lines(channel).isEmpty)
-        channel.isWritable = true
-        channel.pipeline.fireChannelWritabilityChanged()
-        let replies = try Self.lines(channel)
-        #expect(replies.count == 20_000)
-        #expect(replies.first == #"OK {"pong":true}"#)
-        #expect(replies[1].hasPrefix("ERR "))
-        #expect(replies.enumerated().allSatisfy { $0.offset % 2 == 0 ? $0.element == #"OK {"pong":true}"# : $0.element.hasPrefix("ERR ") })
-        _ = try? channel.finish()
     }
 
-    @Test func whileThePeerIsNotReadingRequestsWaitAndReadingPauses() throws {
-        let (channel, handler, store) = try Self.channel()
-        defer { store.close() }
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        _ = try Self.lines(channel)
-        channel.isWritable = false
-        channel.pipeline.fireChannelWritabilityChanged()
-        for _ in 0..<5 { try channel.writeInbound(InboundFrame.line(Array("PING".utf8))) }
-        #expect(try Self.lines(channel).isEmpty)
-        #expect(handler.readingPaused)
-        channel.isWritable = true
-        channel.pipeline.fireChannelWritabilityChanged()
-        #expect(try Self.lines(channel) == Array(repeating: #"OK {"pong":true}"#, count: 5))
-        #expect(!handler.readingPaused)
-        _ = try? channel.finish()
+    @Test func whileThePeerIsNotReadingRequestsWaitAndReadingPauses() async throws {
+        try await Self.offThePool {
+            let (channel, handler, store) = try Self.channel()
+            defer { store.close() }
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            _ = try Self.lines(channel)
+            channel.isWritable = false
+            channel.pipeline.fireChannelWritabilityChanged()
+            for _ in 0..<5 { try channel.writeInbound(InboundFrame.line(Array("PING".utf8))) }
+            #expect(try Self.lines(channel).isEmpty)
+            #expect(handler.readingPaused)
+            channel.isWritable = true
+            channel.pipeline.fireChannelWritabilityChanged()
+            #expect(try Self.lines(channel) == Array(repeating: #"OK {"pong":true}"#, count: 5))
+            #expect(!handler.readingPaused)
+            _ = try? channel.finish()
+        }
     }
 
-    @Test func drainingAnswersWhatIsPendingRefusesTheRestAndCloses() throws {
-        let (channel, handler, store) = try Self.channel()
-        defer { store.close() }
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        _ = try Self.lines(channel)
-        try channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
-        handler.drain()
-        #expect(try Self.lines(channel) == [#"OK {"pong":true}"#])
-        #expect(!channel.isActive)
+    @Test func drainingAnswersWhatIsPendingRefusesTheRestAndCloses() async throws {
+        try await Self.offThePool {
+            let (channel, handler, store) = try Self.channel()
+            defer { store.close() }
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            _ = try Self.lines(channel)
+            try channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
+            handler.drain()
+            #expect(try Self.lines(channel) == [#"OK {"pong":true}"#])
+            #expect(!channel.isActive)
+        }
     }
 
-    @Test func quitAnswersThenClosesAndLaterRequestsAreNotHandled() throws {
-        let (channel, _, store) = try Self.channel()
-        defer { store.close() }
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        _ = try Self.lines(channel)
-        try channel.writeInbound(InboundFrame.line(Array("QUIT".utf8)))
-        try? channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
-        #expect(try Self.lines(channel) == [#"OK {"bye":true}"#])
-        _ = try? channel.finish()
+    @Test func quitAnswersThenClosesAndLaterRequestsAreNotHandled() async throws {
+        try await Self.offThePool {
+            let (channel, _, store) = try Self.channel()
+            defer { store.close() }
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            _ = try Self.lines(channel)
+            try channel.writeInbound(InboundFrame.line(Array("QUIT".utf8)))
+            try? channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
+            #expect(try Self.lines(channel) == [#"OK {"bye":true}"#])
+            _ = try? channel.finish()
+        }
     }
 }

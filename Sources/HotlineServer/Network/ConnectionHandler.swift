@@ -8,37 +8,20 @@ import NIOSSL
 import X509
 import NIOTLS
 
-/// Runs one connection's `Session` and keeps its replies in request order.
-///
-/// Each request takes a reply slot when it is read; a slot is filled at once (most verbs) or
-/// when the store answers (REPORT after its commit, STATUS after its read). Filled slots are
-/// written from the front only, so replies leave in request order however the work finishes.
-/// Reading stops while too many replies are pending or the peer is not reading its replies.
+/// Runs one connection's `Session` over the channel. Request order, reply slots, backpressure
+/// and draining live in `ConnectionStateMachine` (a value, events in, actions out); this
+/// handler runs the session and the store for each request the machine hands it, and carries
+/// out the machine's actions on the channel.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = InboundFrame
     typealias OutboundOut = ByteBuffer
-
-    private struct Slot {
-        var line: String?
-        var closeAfter = false
-    }
 
     private let state: ServerState
     private var logger: Logger
     private var session = Session()
     private var context: ChannelHandlerContext?
-
-    private var slots = CircularBuffer<Slot>()
-    /// Sequence number of `slots.first`.
-    private var firstSlot = 0
-    private var waiting = CircularBuffer<InboundFrame>()
-    /// A delayed AUTH failure is pending: nothing more is read until it is sent.
-    private var delayed = false
-    /// QUIT, the fifth AUTH failure, or shutdown: no more requests are handled.
-    private var closing = false
-    private var draining = false
-    private var inputClosed = false
-    private(set) var readingPaused = false
+    private var machine = ConnectionStateMachine(maxPending: HLPDefaults.maxPipelinedRequests)
+    var readingPaused: Bool { machine.readingPaused }
     /// `processWaiting` is on the stack: a reply filled meanwhile does not re-enter it (the loop
     /// goes on), so a backlog of immediate replies is handled iteratively, not recursively.
     private var processing = false
@@ -47,7 +30,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let inbox = CompletionInbox()
     /// While draining the inbox, replies are written but not flushed.
     private var holdingFlush = false
-    private let maxPending = HLPDefaults.maxPipelinedRequests
 
     private let flags: ConnectionFlags
     /// The stored hash of the token this connection authenticated with.
@@ -88,7 +70,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        waiting.append(unwrapInboundIn(data))
+        machine.enqueue(unwrapInboundIn(data))
         processWaiting()
     }
 
@@ -108,12 +90,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         // The peer finished sending (shutdown of its write side): answer what it sent, then close.
         if let event = event as? ChannelEvent, event == .inputClosed {
-            inputClosed = true
-            if closing, slots.isEmpty {
-                context.close(promise: nil)
-                return
-            }
-            finishIfDrained()
+            perform(machine.peerClosedInput())
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -156,41 +133,48 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Stop taking requests: answer what is pending, refuse what comes, then close.
     func drain() {
-        draining = true
-        waiting.removeAll()
-        finishIfDrained()
+        perform(machine.drain())
     }
 
-    private func finishIfDrained() {
-        guard draining || (inputClosed && waiting.isEmpty), slots.isEmpty, let context else { return }
-        context.flush()  // replies written while a drain held the flush go out before the close
-        context.close(promise: nil)
-    }
-
-    private var canProcess: Bool {
-        guard let context, !delayed, !closing else { return false }
-        return slots.count < maxPending && context.channel.isWritable
+    /// Carries out the machine's actions: replies written in order (flushed unless a drain of
+    /// the inbox holds the flush), a close after the last reply, or a close.
+    private func perform(_ outputs: [ConnectionStateMachine.Output]) {
+        guard let context, !outputs.isEmpty else { return }
+        var wrote = false
+        for output in outputs {
+            switch output {
+            case let .write(line):
+                var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 1)
+                buffer.writeString(line)
+                buffer.writeInteger(UInt8(ascii: "\n"))
+                context.write(wrapOutboundOut(buffer), promise: nil)
+                wrote = true
+            case .closeAfterLastReply:
+                closeAfterLastReply(context)
+                return
+            case .close:
+                context.flush()  // replies written while a drain held the flush go out before the close
+                context.close(promise: nil)
+                return
+            }
+        }
+        if wrote, !holdingFlush { context.flush() }
     }
 
     private func processWaiting() {
-        guard !processing else { return }
+        guard !processing, let context else { return }
         processing = true
         defer { processing = false }
-        while !waiting.isEmpty, canProcess {
-            let frame = waiting.removeFirst()
-            if draining {
-                if case .line = frame { append(.error(.unavailable, "server is shutting down; retry later")) }
-                continue
+        while let next = machine.next(writable: context.channel.isWritable) {
+            switch next {
+            case .refuse: append(.error(.unavailable, "server is shutting down; retry later"))
+            case let .handle(frame): handle(frame)
             }
-            handle(frame)
         }
-        if closing { waiting.removeAll() }
         // Pause reading while requests wait; resume once they are all handled.
-        let shouldPause = !waiting.isEmpty
-        if shouldPause != readingPaused, let context, !closing {
-            readingPaused = shouldPause
-            context.channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }
-            if !shouldPause { context.read() }
+        if let pause = machine.readingChange() {
+            context.channel.setOption(ChannelOptions.autoRead, value: !pause).whenFailure { _ in }
+            if !pause { context.read() }
         }
     }
 
@@ -230,19 +214,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             append(reply)
         case let .replyAndClose(reply):
             append(reply, closeAfter: true)
-            closing = true
         case let .delayedReply(reply, milliseconds, close):
-            if close {
-                closing = true
-                logger.notice("closing after repeated authentication failures")
-            }
-            let seq = reserve()
-            delayed = true
+            if close { logger.notice("closing after repeated authentication failures") }
+            let seq = machine.reserveDelayed(closing: close)
             let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
             context!.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
-                bound.value.delayed = false
-                bound.value.fill(seq, reply, closeAfter: close)
-                bound.value.processWaiting()
+                bound.value.fill(seq, reply, closeAfter: close, endsDelay: true)
             }
         case let .report(request, gateway):
             let snapshot = state.snapshot
@@ -311,7 +288,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         render: @escaping @Sendable (Success) -> Reply,
         log: @escaping @Sendable (Result<Success, HLPError>) -> Void
     ) -> @Sendable (Result<Success, HLPError>) -> Void {
-        let seq = reserve()
+        let seq = machine.reserve()
         let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
         let eventLoop = context!.eventLoop
         let inbox = self.inbox
@@ -344,38 +321,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 
-    private func reserve() -> Int {
-        slots.append(Slot())
-        return firstSlot + slots.count - 1
-    }
-
     private func append(_ reply: Reply, closeAfter: Bool = false) {
-        let seq = reserve()
-        fill(seq, reply, closeAfter: closeAfter)
+        perform(machine.reply(reply.line, closeAfter: closeAfter))
     }
 
-    private func fill(_ seq: Int, _ reply: Reply, closeAfter: Bool = false) {
-        let index = seq - firstSlot
-        guard index >= 0, index < slots.count, let context else { return }
-        slots[offset: index] = Slot(line: reply.line, closeAfter: closeAfter)
-        var wrote = false
-        while let first = slots.first, let line = first.line {
-            slots.removeFirst()
-            firstSlot += 1
-            var buffer = context.channel.allocator.buffer(capacity: line.utf8.count + 1)
-            buffer.writeString(line)
-            buffer.writeInteger(UInt8(ascii: "\n"))
-            context.write(wrapOutboundOut(buffer), promise: nil)
-            wrote = true
-            if first.closeAfter {
-                slots.removeAll()
-                closeAfterLastReply(context)
-                return
-            }
-        }
-        if wrote, !holdingFlush { context.flush() }
-        finishIfDrained()
-        if !waiting.isEmpty { processWaiting() }
+    /// A reply for a slot taken earlier; then requests that waited for it may go on.
+    private func fill(_ seq: Int, _ reply: Reply, closeAfter: Bool = false, endsDelay: Bool = false) {
+        guard context != nil else { return }
+        perform(machine.fill(seq, reply.line, closeAfter: closeAfter, endsDelay: endsDelay))
+        processWaiting()
     }
 }
 

@@ -2,7 +2,7 @@ import HotlineCore
 import NIOCore
 
 /// One framed request line, or the news that a line went over the limit.
-enum InboundFrame {
+enum InboundFrame: Equatable {
     /// The line's bytes without the LF and without a CR right before it.
     case line([UInt8])
     /// A line longer than the limit; its bytes up to the next LF are discarded.

@@ -1,0 +1,160 @@
+/// One connection's requests and replies as a value: events in, actions out (as postgres-nio's
+/// `ConnectionStateMachine`). It knows nothing of sockets or the store; `ConnectionHandler`
+/// turns its actions into channel operations and runs the session.
+///
+/// Each request takes a reply slot when it is handled; a slot is filled at once (most verbs)
+/// or later (a write through the store, a delayed AUTH failure). Filled slots leave from the
+/// front only, so replies keep request order however the work finishes. Requests wait, and
+/// reading pauses, while too many replies are pending, the peer is not reading its replies, or
+/// a delayed AUTH failure is pending. Draining answers what was taken, refuses what waits, and
+/// closes when the last reply is out.
+struct ConnectionStateMachine {
+    /// What the handler does next with a waiting request.
+    enum Next: Equatable {
+        /// Run it through the session (it takes slots through `reserve` / `reply`).
+        case handle(InboundFrame)
+        /// Answer it with `ERR unavailable` (draining).
+        case refuse
+    }
+
+    /// What the handler does with the channel after an event.
+    enum Output: Equatable {
+        case write(String)
+        /// Send FIN after the replies written (QUIT, the last AUTH failure).
+        case closeAfterLastReply
+        /// Close now (drained, or the peer finished and everything is answered).
+        case close
+    }
+
+    private struct Slot {
+        var line: String?
+        var closeAfter = false
+    }
+
+    let maxPending: Int
+    private var slots: [Slot] = []
+    private var slotStart = 0
+    /// Sequence number of the first slot.
+    private var firstSlot = 0
+    private var waiting: [InboundFrame] = []
+    private var waitingStart = 0
+    /// A delayed AUTH failure is pending: nothing more is handled until it is sent.
+    private(set) var delayed = false
+    /// QUIT, the fifth AUTH failure, or a close after a reply: no more requests are handled.
+    private(set) var closing = false
+    private(set) var draining = false
+    private(set) var inputClosed = false
+    /// Whether the handler has paused reading.
+    private(set) var readingPaused = false
+
+    init(maxPending: Int) { self.maxPending = maxPending }
+
+    var pendingReplies: Int { slots.count - slotStart }
+    var waitingCount: Int { waiting.count - waitingStart }
+
+    // MARK: Requests
+
+    mutating func enqueue(_ frame: InboundFrame) {
+        waiting.append(frame)
+    }
+
+    /// The next waiting request to act on, if one may be handled now.
+    mutating func next(writable: Bool) -> Next? {
+        guard waitingCount > 0, !delayed, !closing, pendingReplies < maxPending, writable else { return nil }
+        let frame = waiting[waitingStart]
+        waitingStart += 1
+        if waitingStart > 1024, waitingStart * 2 > waiting.count {
+            waiting.removeFirst(waitingStart)
+            waitingStart = 0
+        }
+        if draining {
+            guard case .line = frame else { return next(writable: writable) }
+            return .refuse
+        }
+        return .handle(frame)
+    }
+
+    /// After handling what could be handled: whether reading must now pause (true), resume
+    /// (false), or stay as it is (nil).
+    mutating func readingChange() -> Bool? {
+        if closing {
+            waiting.removeAll()
+            waitingStart = 0
+            return nil
+        }
+        let shouldPause = waitingCount > 0
+        guard shouldPause != readingPaused else { return nil }
+        readingPaused = shouldPause
+        return shouldPause
+    }
+
+    // MARK: Replies
+
+    /// Takes the next reply slot; its sequence number fills it later.
+    mutating func reserve() -> Int {
+        slots.append(Slot())
+        return firstSlot + pendingReplies - 1
+    }
+
+    /// A reply taken and filled at once.
+    mutating func reply(_ line: String, closeAfter: Bool = false) -> [Output] {
+        fill(reserve(), line, closeAfter: closeAfter)
+    }
+
+    /// A delayed reply's slot: nothing more is handled until it is filled.
+    mutating func reserveDelayed(closing: Bool) -> Int {
+        delayed = true
+        if closing { self.closing = true }
+        return reserve()
+    }
+
+    /// Fills a slot; returns the replies that can now leave, in order, and what follows them.
+    mutating func fill(_ seq: Int, _ line: String, closeAfter: Bool = false, endsDelay: Bool = false) -> [Output] {
+        if endsDelay { delayed = false }
+        let index = seq - firstSlot
+        guard index >= 0, index < pendingReplies else { return [] }
+        slots[slotStart + index] = Slot(line: line, closeAfter: closeAfter)
+        if closeAfter { closing = true }
+        var out: [Output] = []
+        while slotStart < slots.count, let line = slots[slotStart].line {
+            let closeAfter = slots[slotStart].closeAfter
+            slotStart += 1
+            firstSlot += 1
+            out.append(.write(line))
+            if closeAfter {
+                slots.removeAll()
+                slotStart = 0
+                out.append(.closeAfterLastReply)
+                return out
+            }
+        }
+        if slotStart > 1024, slotStart * 2 > slots.count {
+            slots.removeFirst(slotStart)
+            slotStart = 0
+        }
+        if finished { out.append(.close) }
+        return out
+    }
+
+    // MARK: Ending
+
+    /// Stop taking requests: answer what is pending, refuse what comes, then close.
+    mutating func drain() -> [Output] {
+        draining = true
+        waiting.removeAll()
+        waitingStart = 0
+        return finished ? [.close] : []
+    }
+
+    /// The peer finished sending: answer what it sent, then close.
+    mutating func peerClosedInput() -> [Output] {
+        inputClosed = true
+        if closing, pendingReplies == 0 { return [.close] }
+        return finished ? [.close] : []
+    }
+
+    /// Everything taken is answered and nothing more will come.
+    private var finished: Bool {
+        (draining || (inputClosed && waitingCount == 0)) && pendingReplies == 0
+    }
+}
