@@ -18,8 +18,9 @@ struct Backup: ParsableCommand {
 
     func run() throws {
         let path = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
-        let o = try options.ask(with(ControlRequest("backup")) { $0.path = path })
-        if options.json { return printJSON(o) }
-        print("backup: \(text(o["path"])): \(text(o["incidents"])) incidents, escalation queue at seq \(text(o["queue_seq"])), \(text(o["bytes"])) bytes")
+        let answer = try options.ask(with(ControlRequest("backup")) { $0.path = path })
+        if options.json { return printJSON(answer) }
+        let b = try options.decode(ControlReply.Backup.self, answer)
+        print("backup: \(SafeText.escaped(b.path)): \(b.incidents) incidents, escalation queue at seq \(b.queueSeq), \(b.bytes) bytes")
     }
 }

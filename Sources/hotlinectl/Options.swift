@@ -19,6 +19,16 @@ struct Options: ParsableArguments {
         }
     }
 
+    /// A typed answer; one that does not decode is an error (exit 1), not a guess.
+    func decode<T: Decodable>(_ type: T.Type, _ answer: JSONObject) throws -> T {
+        do {
+            return try ControlReply.decode(type, from: answer)
+        } catch {
+            complain("the daemon's answer is not what this hotlinectl expects (\(T.self)); are both the same version?")
+            throw ExitCode.failure
+        }
+    }
+
     /// Sends a control request and returns the answer (errors become exit code 1 with the reason).
     func ask(_ request: ControlRequest) throws -> JSONObject {
         do {

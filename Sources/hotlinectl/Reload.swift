@@ -10,8 +10,9 @@ struct Reload: ParsableCommand {
     @OptionGroup var options: Options
 
     func run() throws {
-        let o = try options.ask(ControlRequest("reload"))
-        if options.json { return printJSON(o) }
+        let answer = try options.ask(ControlRequest("reload"))
+        if options.json { return printJSON(answer) }
+        _ = try options.decode(ControlReply.Reloaded.self, answer)
         print("reloaded")
     }
 }

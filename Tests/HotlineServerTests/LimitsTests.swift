@@ -208,13 +208,13 @@ struct LimitsTests {
         let pipelined = try UnixClient(path: socketPath)
         try pipelined.send(#"{"cmd":"status"}"# + "\n" + #"{"cmd":"bogus"}"# + "\n" + "not json\n" + #"{"cmd":7}"# + "\n")
         #expect(try pipelined.readLineOrEOF()?.contains(#""server":"#) == true)
-        #expect(try pipelined.readLineOrEOF() == #"{"error":"unknown command \"bogus\"","code":"unknown-command"}"#)
-        #expect(try pipelined.readLineOrEOF() == #"{"error":"the request is not a JSON object","code":"syntax"}"#)
-        #expect(try pipelined.readLineOrEOF() == #"{"error":"field \"cmd\" has the wrong type","code":"syntax"}"#)
+        #expect(try pipelined.readLineOrEOF() == #"{"code":"unknown-command","error":"unknown command \"bogus\""}"#)
+        #expect(try pipelined.readLineOrEOF() == #"{"code":"syntax","error":"the request is not a JSON object"}"#)
+        #expect(try pipelined.readLineOrEOF() == #"{"code":"syntax","error":"field \"cmd\" has the wrong type"}"#)
         // A request line over 64 KiB: told, then closed.
         let long = try UnixClient(path: socketPath)
         try long.send(String(repeating: "x", count: 70_000))
-        #expect(try long.readLineOrEOF() == #"{"error":"request too long","code":"too-long"}"#)
+        #expect(try long.readLineOrEOF() == #"{"code":"too-long","error":"request too long"}"#)
         #expect(try long.readLineOrEOF() == nil)
         // A trickling client (a byte every 200 ms, never a whole line) is closed at the timeout
         // like an idle one: the deadline is for a whole request, not for each byte.

@@ -159,7 +159,7 @@ struct OperationsTests {
         try ("[$directory]\n" + goodConfiguration).write(toFile: daemon.configPath, atomically: false, encoding: .utf8)
         let operatorSocket = try UnixClient(path: daemon.folder + "/data/control.sock")
         try operatorSocket.send(#"{"cmd":"reload"}"# + "\n")
-        #expect(try operatorSocket.readLineOrEOF() == #"{"error":"reload failed; see the daemon's log","code":"invalid"}"#)
+        #expect(try operatorSocket.readLineOrEOF() == #"{"code":"invalid","error":"reload failed; see the daemon's log"}"#)
         #expect(try c.request("PING") == #"OK {"pong":true}"#)
         #expect(try String(contentsOfFile: daemon.logPath, encoding: .utf8).contains(":1:2: expected a key"))
         try goodConfiguration.write(toFile: daemon.configPath, atomically: false, encoding: .utf8)

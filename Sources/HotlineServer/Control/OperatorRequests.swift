@@ -86,7 +86,8 @@ extension HotlineApp {
                 }
             }
         case .reload:
-            return try await read { self.reload() } ? ["reloaded": true] : Self.failure(.invalid, "reload failed; see the daemon's log")
+            return try await read { self.reload() }
+                ? ControlReply.object(ControlReply.Reloaded()) : Self.failure(.invalid, "reload failed; see the daemon's log")
         case let .backup(path):
             let logger = self.logger
             return try await read {
@@ -95,10 +96,8 @@ extension HotlineApp {
                     logger.notice(
                         "backup written",
                         metadata: ["operator": "\(user)", "backup.path": "\(path)", "backup.incidents": "\(b.incidents)"])
-                    return [
-                        "path": .string(b.path), "incidents": JSONValue(b.incidents), "queue_seq": JSONValue(Int(b.queueSeq)),
-                        "bytes": JSONValue(Int(b.bytes)),
-                    ]
+                    return ControlReply.object(
+                        ControlReply.Backup(path: b.path, incidents: b.incidents, queueSeq: b.queueSeq, bytes: Int64(b.bytes)))
                 } catch {
                     return Self.failure(.unavailable, "\(error)")
                 }
@@ -107,23 +106,20 @@ extension HotlineApp {
     }
 
     private func status(now: Timestamp) async throws -> JSONObject {
-        let byGateway = await server.connectionsByGateway()
-        var connections = JSONObject()
-        for (gateway, n) in byGateway.sorted(by: { $0.key < $1.key }) { connections[gateway] = JSONValue(n) }
-        var open = JSONObject(), overdue = JSONObject()
+        let connections = await server.connectionsByGateway()
+        var open: [String: Int] = [:], overdue: [String: Int] = [:]
         let store = state.store
         if let counts = try await read({ try? store.openCounts(now: now) }) {
-            for s in Severity.allCases.reversed() {
-                open[s.rawValue] = JSONValue(counts.open[s.rawValue] ?? 0)
-                overdue[s.rawValue] = JSONValue(counts.overdue[s.rawValue] ?? 0)
+            for s in Severity.allCases {
+                open[s.rawValue] = counts.open[s.rawValue] ?? 0
+                overdue[s.rawValue] = counts.overdue[s.rawValue] ?? 0
             }
         }
-        return [
-            "server": .string(configuration.server.name), "started_at": .string(scheduler.startedAt.rfc3339),
-            "uptime_s": JSONValue(Int(now.seconds - scheduler.startedAt.seconds)),
-            "connections": .object(connections), "open": .object(open), "overdue": .object(overdue),
-            "queue_seq": JSONValue(Int(queue.lastWrittenSeq)),
-        ]
+        return ControlReply.object(
+            ControlReply.Status(
+                server: configuration.server.name, startedAt: scheduler.startedAt.rfc3339,
+                uptimeSeconds: Int(now.seconds - scheduler.startedAt.seconds), connections: connections, open: open,
+                overdue: overdue, queueSeq: queue.lastWrittenSeq))
     }
 
     /// An operator's read of personal data: recorded durably, then answered.
@@ -163,6 +159,6 @@ extension HotlineApp {
     }
 
     static func failure(_ code: ErrorCode, _ text: String) -> JSONObject {
-        ["error": .string(text), "code": .string(code.rawValue)]
+        ControlReply.object(ControlReply.Failure(code, text))
     }
 }
