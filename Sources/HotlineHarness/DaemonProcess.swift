@@ -145,11 +145,22 @@ public final class DaemonProcess {
         throw LineClient.Failure(description: "hotlined did not start listening: \(self.log)")
     }
 
-    static func port(_ lines: [Substring], _ suffix: String) -> Int? {
-        guard let line = lines.first(where: { $0.hasSuffix(suffix) }), let range = line.range(of: "listen.port=") else {
+    static func port(_ lines: [Substring], _ suffix: String, key: String = "listen.port=") -> Int? {
+        guard let line = lines.last(where: { $0.hasSuffix(suffix) }), let range = line.range(of: key) else {
             return nil
         }
         return Int(line[range.upperBound...].prefix(while: \.isNumber))
+    }
+
+    /// The metrics endpoint's port, from its log line, once it is listening (nil after 20 s).
+    public func metricsPort() -> Int? {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let lines = log.split(separator: "\n")
+            if let p = Self.port(lines, "] metrics at /metrics", key: "metrics.port=") { return p }
+            usleep(5_000)
+        }
+        return nil
     }
 
     /// `hotlined` with `arguments`, run to its end as the service user (as the unit runs it):

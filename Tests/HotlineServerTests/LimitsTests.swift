@@ -180,15 +180,15 @@ struct LimitsTests {
     }
 
     @Test func controlSocketAndMetricsPortAreCappedAndTimedOut() async throws {
-        let metricsPort = DaemonProcess.freePort()
         let daemon = try DaemonProcess { c in
             c.limits.controlConnections = 2
             c.limits.controlTimeout = 1
             c.limits.metricsConnections = 2
             c.limits.metricsTimeout = 1
-            c.metricsListen = ("127.0.0.1", metricsPort)
+            c.metricsListen = ("127.0.0.1", 0)
         }
         try daemon.start()
+        let metricsPort = try #require(daemon.metricsPort(), "no metrics port in the log: \(daemon.log)")
         defer { daemon.kill(SIGTERM) }
         // Control: two idle operators hold the two places; a third is told, not queued.
         let socketPath = daemon.folder + "/data/control.sock"
