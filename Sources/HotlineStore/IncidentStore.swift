@@ -73,8 +73,7 @@ public final class IncidentStore: @unchecked Sendable {
             nextOutboxSeq = (try Int64.fetchOne(
                 db, sql: "SELECT max((SELECT coalesce(max(seq), 0) FROM outbox), (SELECT last_seq FROM queue_state WHERE id = 1))"
             ) ?? 0) + 1
-            heldPlaces = try Self.fetchHeldPlaces(db)
-            heldByCommune = try Self.fetchHeldPlaces(db, by: "commune")
+            (heldPlaces, heldByCommune) = try Self.fetchHeldPlaces(db)
         }
         checkpointer = try Checkpointer(path: path)
         let thread = Thread { [unowned self] in self.writerLoop() }
@@ -83,15 +82,19 @@ public final class IncidentStore: @unchecked Sendable {
     }
 
     /// Shelter places held by open incidents, per facility (`by: "shelter"`) or per commune.
-    static func fetchHeldPlaces(_ db: Database, by column: String = "shelter") throws -> [String: Int] {
-        var out: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: "SELECT \(column) AS k, count(*) AS n FROM incident WHERE state != 'closed' AND shelter IS NOT NULL GROUP BY \(column)")
-        {
-            out[row["k"]] = row["n"]
+    /// Shelter places held by open incidents, per facility and per commune. The rows come
+    /// through the partial index of open incidents holding a place (a `GROUP BY commune` let
+    /// SQLite walk the whole table through `incident_commune`: 0.22 s at every start with
+    /// 1,000,000 stored incidents).
+    static func fetchHeldPlaces(_ db: Database) throws -> (byShelter: [String: Int], byCommune: [String: Int]) {
+        var byShelter: [String: Int] = [:], byCommune: [String: Int] = [:]
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT shelter, commune FROM incident WHERE state != 'closed' AND shelter IS NOT NULL")
+        while let row = try rows.next() {
+            byShelter[row[0] as String, default: 0] += 1
+            byCommune[row[1] as String, default: 0] += 1
         }
-        return out
+        return (byShelter, byCommune)
     }
 
     /// `PRAGMA synchronous` of the writing connection (2 means FULL).
@@ -294,7 +297,7 @@ public final class IncidentStore: @unchecked Sendable {
 
     /// Shelter places currently held per facility (for tests and status).
     public func heldShelterPlaces() throws -> [String: Int] {
-        try pool.read { db in try Self.fetchHeldPlaces(db) }
+        try pool.read { db in try Self.fetchHeldPlaces(db).byShelter }
     }
 }
 
