@@ -65,13 +65,6 @@ extension JSONValue {
         out[start...].reverse()
     }
 
-    static func format(_ n: Double) -> String {
-        if n == n.rounded(.towardZero), abs(n) < 1e15 {
-            return String(Int64(n))
-        }
-        return "\(n)"
-    }
-
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func writeString(_ s: String, into out: inout [UInt8]) {

@@ -20,7 +20,6 @@ public final class ControlServer: Sendable {
     public let path: String
     private let serve: @Sendable (Result<ControlRequest, HLPError>, String) async -> JSONObject
     private let logger: Logger
-    private let maxConnections: Int
     private let timeout: TimeAmount
     private let slots: ConnectionSlots
     private let listener = NIOLockedValueBox<(any Channel)?>(nil)
@@ -32,7 +31,6 @@ public final class ControlServer: Sendable {
         path: String, maxConnections: Int = 16, timeoutSeconds: Int64 = 60, logger: Logger,
         serve: @escaping @Sendable (Result<ControlRequest, HLPError>, String) async -> JSONObject
     ) {
-        self.maxConnections = maxConnections
         self.slots = ConnectionSlots(limit: maxConnections)
         self.timeout = .seconds(timeoutSeconds)
         self.path = path
@@ -52,7 +50,7 @@ public final class ControlServer: Sendable {
             throw Failure(description: "\(path) exists and is not a socket")
         }
         let serve = self.serve, logger = self.logger, slots = self.slots
-        let maxConnections = self.maxConnections, timeout = self.timeout
+        let maxConnections = slots.limit, timeout = self.timeout
         // Bound under a temporary name, given mode 0660, then renamed into place: operators
         // never see it with another mode, and no process-wide umask changes while other
         // threads create files.

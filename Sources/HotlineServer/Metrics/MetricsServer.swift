@@ -14,7 +14,6 @@ public final class MetricsServer: Service, Sendable {
     private let logger: Logger
     private let bound: EventLoopPromise<Int>
     /// Connections at once; beyond, a new one is closed at once.
-    private let maxConnections: Int
     /// A connection must complete a request within this long (from connect, or from the last
     /// response), or it is closed: idle and trickling clients cannot hold the slots.
     private let timeout: TimeAmount
@@ -24,7 +23,6 @@ public final class MetricsServer: Service, Sendable {
         host: String, port: Int, maxConnections: Int = 8, timeoutSeconds: Int64 = 10, logger: Logger,
         render: @escaping @Sendable () -> [UInt8]
     ) {
-        self.maxConnections = maxConnections
         self.slots = ConnectionSlots(limit: maxConnections)
         self.timeout = .seconds(timeoutSeconds)
         self.host = host
@@ -38,7 +36,7 @@ public final class MetricsServer: Service, Sendable {
 
     public func run() async throws {
         let render = self.render
-        let slots = self.slots, maxConnections = self.maxConnections, timeout = self.timeout, logger = self.logger
+        let slots = self.slots, maxConnections = self.slots.limit, timeout = self.timeout, logger = self.logger
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
