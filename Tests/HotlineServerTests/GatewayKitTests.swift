@@ -312,11 +312,17 @@ struct GatewayKitTests {
         #expect(screen.contains("!!! KHÔNG GỌI LẠI CHO NGƯỜI GỌI"))
         // Deadlines in the hotline's local time (UTC+7), not UTC.
         #expect(screen.contains(" hôm nay, ") || screen.contains(" ngày mai, "), "\(screen)")
-        #expect(!screen.contains("Hạn tiếp nhận: 20"))
         let c = try LineClient(port: daemon.port)
         _ = try c.readLine()
         _ = try c.request("AUTH HL-14638 demo-HL-14638")
         let status = try okObject(try c.request("STATUS INC-000001"))
+        // The acknowledgement deadline is shown as its UTC+7 wall-clock time (whatever the hour
+        // the test runs at: the UTC hour is always 7 hours off, so it cannot match by chance).
+        let ackText = try #require(status["ack_due"]?.stringValue)
+        let ackDue = try #require(Timestamp(rfc3339: ackText))
+        let local = ackDue.seconds + 7 * 3600
+        let hhmm = String(format: "%02d:%02d", Int((local / 3600) % 24), Int((local / 60) % 60))
+        #expect(screen.contains("Hạn tiếp nhận: \(hhmm) "), "\(screen)")
         #expect(status["village"] == "V14638-01")
         #expect(status["forms"] == ["physical", "psychological"])
         #expect(status["summary"] == "hàng xóm nghe tiếng la hét")
