@@ -1,4 +1,3 @@
-import GRDB
 import HotlineCore
 
 /// Who read a survivor's details, and who acted on a case (as GBV case-management systems
@@ -58,7 +57,7 @@ extension IncidentStore {
     /// leaves only after the commit.
     public func submit(_ read: AuditedRead) { enqueue(.read(read)) }
 
-    func auditedRead(_ read: AuditedRead, _ db: Database) throws -> Result<JSONObject, HLPError> {
+    func auditedRead(_ read: AuditedRead, _ db: SQLConnection) throws -> Result<JSONObject, HLPError> {
         let result = try view(db, incident: read.incident, readableBy: read.gateway?.communeCode)
         guard case let .success(object) = result, let number = IncidentID.number(read.incident) else { return result }
         let shown = Self.personalFields.filter { object[$0] != nil && object[$0] != .null }
@@ -70,36 +69,34 @@ extension IncidentStore {
     }
 
     static func audit(
-        _ db: Database, at: Timestamp, kind: String, actor: String, peer: String?, incident: Int64, action: String,
+        _ db: SQLConnection, at: Timestamp, kind: String, actor: String, peer: String?, incident: Int64, action: String,
         shown: [String]
     ) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO audit (at, actor_kind, actor, peer, incident, action, shown) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [at.seconds, kind, actor, peer, incident, action, shown.joined(separator: ",")])
+        try db.execute(
+            "INSERT INTO audit (at, actor_kind, actor, peer, incident, action, shown) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            at.seconds, kind, actor, peer, incident, action, shown.joined(separator: ","))
     }
 
     /// Audit records, newest first.
     public func auditRecords(incident: String?, actor: String?, since: Timestamp?, limit: Int) throws -> [AuditRecord] {
         var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+        var arguments: [SQLValue] = []
         if let incident {
             conditions.append("incident = ?")
-            arguments.append(IncidentID.number(incident) ?? -1)
+            arguments.append(.int(IncidentID.number(incident) ?? -1))
         }
         if let actor {
             conditions.append("actor = ?")
-            arguments.append(actor)
+            arguments.append(.text(actor))
         }
         if let since {
             conditions.append("at >= ?")
-            arguments.append(since.seconds)
+            arguments.append(.int(since.seconds))
         }
-        arguments.append(limit)
+        arguments.append(.int(Int64(limit)))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM audit \(filter) ORDER BY id DESC LIMIT ?", arguments: StatementArguments(arguments)
-            ).map { row in
+        return try engine.read { db in
+            try db.query("SELECT * FROM audit \(filter) ORDER BY id DESC LIMIT ?", arguments).map { row in
                 AuditRecord(
                     at: Timestamp(seconds: row["at"]), actorKind: row["actor_kind"], actor: row["actor"], peer: row["peer"],
                     incident: IncidentID.text(row["incident"]), action: row["action"],

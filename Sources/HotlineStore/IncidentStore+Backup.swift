@@ -21,6 +21,10 @@ extension IncidentStore {
     /// temporary file beside it, synced, then renamed over `path`, so a backup file is
     /// always whole.
     public func backup(to path: String) throws -> BackupSummary {
+        guard let pool else {
+            throw BackupFailure(
+                description: "the store is on PostgreSQL: back it up with PostgreSQL's tools (pg_dump, or pg_basebackup with WAL archiving)")
+        }
         guard path.hasPrefix("/") else { throw BackupFailure(description: "the backup path must be absolute: \(path)") }
         let temporary = path + ".tmp-\(getpid())"
         for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }

@@ -1,17 +1,15 @@
-import GRDB
 import HotlineCore
 
 extension IncidentStore {
     /// Applies ACK, ATTEND, CLOSE or RETRACT inside the batch's transaction.
-    func act(_ job: CaseJob, _ db: Database, _ context: inout BatchContext) throws -> Result<JSONObject, HLPError> {
+    func act(_ job: CaseJob, _ db: SQLConnection, _ context: inout BatchContext) throws -> Result<JSONObject, HLPError> {
         guard let number = IncidentID.number(job.incident),
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT id, state, level, severity, commune, district, attend_due, shelter, assigned, assigned_json,
-                            backups_json, review, reported_at, callback
-                        FROM incident WHERE id = ?
-                        """), arguments: [number])
+            let row = try db.queryOne(
+                """
+                SELECT id, state, level, severity, commune, district, attend_due, shelter, assigned, assigned_json,
+                    backups_json, review, reported_at, callback
+                FROM incident WHERE id = ?
+                """, number)
         else {
             return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(job.incident.utf8)))"))
         }
@@ -43,11 +41,10 @@ extension IncidentStore {
             if state == .open {
                 let due = at.adding(seconds: windows.attend)
                 attendDue = due
-                try db.execute(
-                    sql: """
+                try db.execute("""
                         UPDATE incident SET state = 'acknowledged', acknowledged_at = ?, attend_due = ?, next_due = ?
                         WHERE id = ?
-                        """, arguments: [at.seconds, due.seconds, due.seconds, number])
+                        """, at.seconds, due.seconds, due.seconds, number)
                 try takeResponder(db, number, responder, job.directory)
                 try Self.addHistory(db, number, at, "acknowledged", detail(responderDetail(responder)))
             }
@@ -58,28 +55,22 @@ extension IncidentStore {
         case let .attend(responder, at):
             if state != .attended {
                 if state == .open {
-                    try db.execute(
-                        sql: "UPDATE incident SET acknowledged_at = ? WHERE id = ?", arguments: [at.seconds, number])
+                    try db.execute("UPDATE incident SET acknowledged_at = ? WHERE id = ?", at.seconds, number)
                     try Self.addHistory(db, number, at, "acknowledged", detail(["implied_by": "attend"]))
                 }
-                try db.execute(
-                    sql: "UPDATE incident SET state = 'attended', attended_at = ?, next_due = NULL WHERE id = ?",
-                    arguments: [at.seconds, number])
+                try db.execute("UPDATE incident SET state = 'attended', attended_at = ?, next_due = NULL WHERE id = ?", at.seconds, number)
                 try takeResponder(db, number, responder, job.directory)
                 try Self.addHistory(db, number, at, "attended", detail(responderDetail(responder)))
             }
             return .success(["incident": .string(id), "state": "attended"])
         case let .close(measures, support, note, at):
-            try db.execute(
-                sql: """
+            try db.execute("""
                     UPDATE incident SET state = 'closed', closed_at = ?, next_due = NULL, offender_measures = ?,
                         victim_support = ?, close_note = ?
                     WHERE id = ?
-                    """,
-                arguments: [
+                    """, 
                     at.seconds, measures.map(\.rawValue).joined(separator: ","),
-                    support.map(\.rawValue).joined(separator: ","), note, number,
-                ])
+                    support.map(\.rawValue).joined(separator: ","), note, number)
             if let shelter: String = row["shelter"] {
                 context.heldPlaces[shelter, default: 1] -= 1
                 if context.heldPlaces[shelter] == 0 { context.heldPlaces[shelter] = nil }
@@ -94,8 +85,7 @@ extension IncidentStore {
                 ]))
             return .success(["incident": .string(id), "state": "closed"])
         case let .retract(reason, at):
-            try db.execute(
-                sql: "UPDATE incident SET review = 1, retract_reason = ? WHERE id = ?", arguments: [reason, number])
+            try db.execute("UPDATE incident SET review = 1, retract_reason = ? WHERE id = ?", reason, number)
             try Self.addHistory(db, number, at, "retracted", detail([:]))
             try appendOutbox(
                 db,
@@ -109,13 +99,12 @@ extension IncidentStore {
             let assigned = Assignment(responder: r, distanceMeters: 0).json
             // A new assignee gets a fresh acknowledgement window if the incident is still open.
             let ackDue = at.adding(seconds: windows.ack)
-            try db.execute(
-                sql: """
+            try db.execute("""
                     UPDATE incident SET assigned = ?, assigned_json = ?,
                         ack_due = CASE state WHEN 'open' THEN ? ELSE ack_due END,
                         next_due = CASE state WHEN 'open' THEN ? ELSE next_due END
                     WHERE id = ?
-                    """, arguments: [r.id, assigned.jsonText, ackDue.seconds, ackDue.seconds, number])
+                    """, r.id, assigned.jsonText, ackDue.seconds, ackDue.seconds, number)
             try Self.addHistory(db, number, at, "reassigned", detail(["responder": .string(r.id)]))
             return .success(["incident": .string(id), "state": .string(state.rawValue), "assigned": assigned])
         }
@@ -124,7 +113,7 @@ extension IncidentStore {
     /// The rules an action must keep against the incident itself (PROTOCOL.md): a responder
     /// named by ACK or ATTEND is the assignee, a backup, or a prevention group or trusted address
     /// of the incident's commune; a time given by ACK, ATTEND or CLOSE is not before the report.
-    static func refusal(of action: CaseAction, _ row: Row, commune: String, directory: Directory) throws -> HLPError? {
+    static func refusal(of action: CaseAction, _ row: SQLRow, commune: String, directory: Directory) throws -> HLPError? {
         let reportedAt = Timestamp(seconds: row["reported_at"])
         switch action {
         case let .ack(responder?, _), let .attend(responder?, _):
@@ -159,10 +148,8 @@ extension IncidentStore {
     }
 
     /// A named responder that may hold incidents becomes the assignee.
-    private func takeResponder(_ db: Database, _ number: Int64, _ responder: String?, _ directory: Directory) throws {
+    private func takeResponder(_ db: SQLConnection, _ number: Int64, _ responder: String?, _ directory: Directory) throws {
         guard let responder, let r = directory.responder(id: responder), r.kind.isAssignable else { return }
-        try db.execute(
-            sql: "UPDATE incident SET assigned = ?, assigned_json = ? WHERE id = ?",
-            arguments: [r.id, Assignment(responder: r, distanceMeters: 0).json.jsonText, number])
+        try db.execute("UPDATE incident SET assigned = ?, assigned_json = ? WHERE id = ?", r.id, Assignment(responder: r, distanceMeters: 0).json.jsonText, number)
     }
 }

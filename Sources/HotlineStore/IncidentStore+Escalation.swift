@@ -1,4 +1,3 @@
-import GRDB
 import HotlineCore
 
 /// What an escalation row holds of its incident beyond the reason and times: the rest of its
@@ -18,25 +17,20 @@ extension IncidentStore {
     /// inserting, so numbers are gapless); the same (incident, level, reason, due) is recorded
     /// once. The row is also the incident's history of escalations (STATUS reads it).
     func appendOutbox(
-        _ db: Database, _ f: OutboxFacts, reason: EscalationReason, due: Timestamp, at: Timestamp, catchUp: Bool,
+        _ db: SQLConnection, _ f: OutboxFacts, reason: EscalationReason, due: Timestamp, at: Timestamp, catchUp: Bool,
         _ context: inout BatchContext
     ) throws {
-        var insert = try BoundStatement(
-            db,
+        let inserted = try db.execute(
             """
-            INSERT OR IGNORE INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up)
+            INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up)
             VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)
-            """)
-        insert.bind(context.nextOutboxSeq)
-        insert.bind(f.number)
-        insert.bind(f.level)
-        insert.bind(reason.rawValue)
-        insert.bind(due.seconds)
-        insert.bind(at.seconds)
-        insert.bind(f.assignedJSON)
-        insert.bind(catchUp)
-        try insert.run(db)
-        if db.changesCount > 0 {
+            ON CONFLICT DO NOTHING
+            """,
+            [
+                .int(context.nextOutboxSeq), .int(f.number), .int(Int64(f.level)), .text(reason.rawValue), .int(due.seconds),
+                .int(at.seconds), .text(f.assignedJSON), catchUp.sqlValue,
+            ])
+        if inserted > 0 {
             context.outboxRecords += 1
             context.nextOutboxSeq += 1
         }
@@ -44,14 +38,13 @@ extension IncidentStore {
 
     /// Escalates every incident whose watched deadline is at or before `run.now`, oldest first,
     /// at most `maxEscalationsPerRun` at a time.
-    func escalate(_ run: EscalationRun, _ db: Database, _ context: inout BatchContext) throws -> (escalated: Int, more: Bool) {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT id, state, level, severity, ack_due, attend_due, backups_json, assigned_json, commune, district,
-                        received_at, callback
-                    FROM incident WHERE next_due <= ? ORDER BY next_due, id LIMIT ?
-                    """), arguments: [run.now.seconds, Self.maxEscalationsPerRun + 1])
+    func escalate(_ run: EscalationRun, _ db: SQLConnection, _ context: inout BatchContext) throws -> (escalated: Int, more: Bool) {
+        let rows = try db.query(
+            """
+            SELECT id, state, level, severity, ack_due, attend_due, backups_json, assigned_json, commune, district,
+                received_at, callback
+            FROM incident WHERE next_due <= ? ORDER BY next_due, id LIMIT ?
+            """, run.now.seconds, Self.maxEscalationsPerRun + 1)
         var count = 0
         // Columns by position (as selected above): a name lookup per column per row showed in
         // the profile of a 100,000-deadline storm.
@@ -68,7 +61,7 @@ extension IncidentStore {
             guard let decision = EscalationPolicy.decide(facts, now: run.now, windows: run.deadlines, ladder: run.ladder)
             else {
                 // Nothing watched is due (state changed): stop watching.
-                try db.cachedStatement(sql: "UPDATE incident SET next_due = NULL WHERE id = ?").execute(arguments: [number])
+                try db.execute("UPDATE incident SET next_due = NULL WHERE id = ?", number)
                 continue
             }
             // The assignee's JSON as stored, unless the escalation hands the case to a backup.
@@ -79,20 +72,18 @@ extension IncidentStore {
                 assignedID = JSONText.stringMember(backups[b], "id")
             }
             let dueColumn = decision.reason == .ackOverdue ? "ack_due" : "attend_due"
-            var update = try BoundStatement(
-                db,
-                assignedID != nil
-                    ? "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ?, assigned = ?, assigned_json = ? WHERE id = ?"
-                    : "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ? WHERE id = ?")
-            update.bind(decision.level)
-            update.bind(decision.nextDue.seconds)
-            update.bind(decision.nextDue.seconds)
-            if assignedID != nil {
-                update.bind(assignedID)
-                update.bind(assignedJSON)
+            if let assignedID {
+                try db.execute(
+                    "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ?, assigned = ?, assigned_json = ? WHERE id = ?",
+                    [
+                        .int(Int64(decision.level)), .int(decision.nextDue.seconds), .int(decision.nextDue.seconds),
+                        .text(assignedID), .text(assignedJSON), .int(number),
+                    ])
+            } else {
+                try db.execute(
+                    "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ? WHERE id = ?",
+                    [.int(Int64(decision.level)), .int(decision.nextDue.seconds), .int(decision.nextDue.seconds), .int(number)])
             }
-            update.bind(number)
-            try update.run(db)
             // The outbox row is the escalation's only record: STATUS shows it in the history.
             try appendOutbox(
                 db,
@@ -108,23 +99,22 @@ extension IncidentStore {
 
     /// The earliest watched deadline, if any.
     public func nextDeadline() throws -> Timestamp? {
-        try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_due) FROM incident WHERE next_due IS NOT NULL").map { Timestamp(seconds: $0) }
+        try engine.read { db in
+            try (db.scalar("SELECT min(next_due) FROM incident WHERE next_due IS NOT NULL") as Int64?).map { Timestamp(seconds: $0) }
         }
     }
 
     /// Outbox records after `seq`, in order, at most `limit`: (seq, record JSON without seq and
     /// prev), rendered here, on the caller's thread (the queue file's), not the writer's.
     public func outboxRecords(after seq: Int64, limit: Int) throws -> [(seq: Int64, record: String)] {
-        let rows = try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT o.seq, o.record, o.incident, o.level, o.reason, o.due, o.at, o.assigned, o.catch_up,
-                        i.commune, i.district, i.severity, i.callback
-                    FROM outbox o JOIN incident i ON i.id = o.incident
-                    WHERE o.seq > ? ORDER BY o.seq LIMIT ?
-                    """, arguments: [seq, limit])
+        let rows = try engine.read { db in
+            try db.query(
+                """
+                SELECT o.seq, o.record, o.incident, o.level, o.reason, o.due, o.at, o.assigned, o.catch_up,
+                    i.commune, i.district, i.severity, i.callback
+                FROM outbox o JOIN incident i ON i.id = o.incident
+                WHERE o.seq > ? ORDER BY o.seq LIMIT ?
+                """, seq, limit)
         }
         return try rows.map { row in
             let stored: String = row[1]
@@ -142,13 +132,13 @@ extension IncidentStore {
 
     /// The highest outbox seq committed (0 if none).
     public func lastOutboxSeq() throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM outbox") ?? 0 }
+        try engine.read { db in try db.scalar("SELECT coalesce(max(seq), 0) FROM outbox") ?? 0 }
     }
 
     /// The queue writer's high-water mark as last recorded in the database.
     public func queueState() throws -> (seq: Int64, hash: String) {
-        try pool.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT last_seq, last_hash FROM queue_state WHERE id = 1")
+        try engine.read { db in
+            let row = try db.queryOne("SELECT last_seq, last_hash FROM queue_state WHERE id = 1")
             return (row?["last_seq"] ?? 0, row?["last_hash"] ?? "")
         }
     }

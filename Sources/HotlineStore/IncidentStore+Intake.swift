@@ -1,9 +1,8 @@
-import GRDB
 import HotlineCore
 
 extension IncidentStore {
     /// Stores one report (or finds its earlier copy) inside the batch's transaction.
-    func intake(_ job: IntakeJob, _ db: Database, _ context: inout BatchContext) throws -> Result<IntakeReceipt, HLPError> {
+    func intake(_ job: IntakeJob, _ db: SQLConnection, _ context: inout BatchContext) throws -> Result<IntakeReceipt, HLPError> {
         let r = job.request
         let key = job.gateway.id + "\u{0}" + r.ref
         if let earlier = context.reports[key] {
@@ -22,7 +21,7 @@ extension IncidentStore {
     /// One INSERT for a new report; only when (gateway, ref) is taken is the earlier one read.
     /// Triage, due times and the receipt's bytes were prepared before the writer: here only
     /// the shelter place, the incident number and the SQL.
-    private func insertReport(_ job: IntakeJob, _ db: Database, _ context: inout BatchContext) throws
+    private func insertReport(_ job: IntakeJob, _ db: SQLConnection, _ context: inout BatchContext) throws
         -> Result<IntakeReceipt, HLPError>
     {
         let p = job.report
@@ -40,14 +39,33 @@ extension IncidentStore {
                 ).shelter
             }
         }
-        let number = context.nextID
+        // SQLite: the writer's next number. PostgreSQL: the database's sequence (a number taken
+        // by a report that turns out to be a duplicate, or by a failed commit, is skipped).
+        let number: Int64
+        if db.dialect == .postgresql {
+            guard let n: Int64 = try db.scalar("SELECT nextval('incident_number')") else {
+                throw StoreCorruption(reason: "sequence incident_number")
+            }
+            number = n
+        } else {
+            number = context.nextID
+        }
         let id = IncidentID.text(number)
         let receipt = p.receiptText(incident: id, shelter: shelter)
         let district = job.directory.communes[r.commune]?.districtCode ?? ""
         let shelterJSON = (shelter?.json ?? .null).jsonText
-        // Typed bindings, in the columns' order (no boxing of 32 values per report).
-        var insert = try BoundStatement(
-            db,
+        // Values in the columns' order.
+        let values: [SQLValue] = [
+            .int(number), .text(job.gateway.id), .text(r.ref), .text(r.contentHash), .text(r.commune), .text(district),
+            r.village.sqlValue, .text(r.severity.rawValue), .text(r.requestedSeverity.rawValue), .text(p.formsText),
+            .double(r.location.lat), .double(r.location.lon), .int(Int64(r.victims)), .int(Int64(r.children)),
+            r.vulnerable.sqlValue, r.injured.sqlValue, r.weapon.sqlValue, r.needsShelter.sqlValue, r.caller.sqlValue,
+            r.summary.sqlValue, .int(r.reportedAt.seconds), .int(job.receivedAt.seconds),
+            (p.assigned?.responder.id).sqlValue, .text(p.assignedJSON), .text(p.backupsJSON),
+            (shelter?.responder.id).sqlValue, .text(shelterJSON), .int(p.ackDue.seconds), .int(p.attendDue.seconds),
+            .int(p.ackDue.seconds), .text(receipt), .text(r.callback.rawValue),
+        ]
+        let inserted = try db.execute(
             """
             INSERT INTO incident (id, gateway, ref, content_hash, commune, district, village, severity,
                 requested_severity, forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter,
@@ -55,48 +73,13 @@ extension IncidentStore {
                 shelter_json, ack_due, attend_due, next_due, receipt, callback)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (gateway, ref) DO NOTHING
-            """)
-        insert.bind(number)
-        insert.bind(job.gateway.id)
-        insert.bind(r.ref)
-        insert.bind(r.contentHash)
-        insert.bind(r.commune)
-        insert.bind(district)
-        insert.bind(r.village)
-        insert.bind(r.severity.rawValue)
-        insert.bind(r.requestedSeverity.rawValue)
-        insert.bind(p.formsText)
-        insert.bind(r.location.lat)
-        insert.bind(r.location.lon)
-        insert.bind(r.victims)
-        insert.bind(r.children)
-        insert.bind(r.vulnerable)
-        insert.bind(r.injured)
-        insert.bind(r.weapon)
-        insert.bind(r.needsShelter)
-        insert.bind(r.caller)
-        insert.bind(r.summary)
-        insert.bind(r.reportedAt.seconds)
-        insert.bind(job.receivedAt.seconds)
-        insert.bind(p.assigned?.responder.id)
-        insert.bind(p.assignedJSON)
-        insert.bind(p.backupsJSON)
-        insert.bind(shelter?.responder.id)
-        insert.bind(shelterJSON)
-        insert.bind(p.ackDue.seconds)
-        insert.bind(p.attendDue.seconds)
-        insert.bind(p.ackDue.seconds)
-        insert.bind(receipt)
-        insert.bind(r.callback.rawValue)
-        try insert.run(db)
-        guard db.changesCount == 1 else {
+            """, values)
+        guard inserted == 1 else {
             // This gateway used the ref before (in an earlier batch): the same content gets the
             // original receipt, other content a conflict.
             guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT id, severity, content_hash, receipt FROM incident WHERE gateway = ? AND ref = ?"),
-                    arguments: [job.gateway.id, r.ref])
+                let row = try db.queryOne(
+                    "SELECT id, severity, content_hash, receipt FROM incident WHERE gateway = ? AND ref = ?", job.gateway.id, r.ref)
             else { throw StoreCorruption(reason: "incident of \(job.gateway.id) \(r.ref)") }
             guard (row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
             return .success(
@@ -127,8 +110,7 @@ extension IncidentStore {
         return .success(IntakeReceipt(incident: id, severity: r.severity.rawValue, duplicate: false, text: receipt))
     }
 
-    static func addHistory(_ db: Database, _ number: Int64, _ at: Timestamp, _ event: String, _ detail: JSONObject) throws {
-        try db.cachedStatement(sql: "INSERT INTO history (incident, at, event, detail) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [number, at.seconds, event, detail.jsonText])
+    static func addHistory(_ db: SQLConnection, _ number: Int64, _ at: Timestamp, _ event: String, _ detail: JSONObject) throws {
+        try db.execute("INSERT INTO history (incident, at, event, detail) VALUES (?, ?, ?, ?)", number, at.seconds, event, detail.jsonText)
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import HotlineCore
 
 extension IncidentStore {
@@ -6,17 +5,16 @@ extension IncidentStore {
     /// and the escalations for missed deadlines among them, by level.
     public func annualRows(year: Int) throws -> (rows: [ReportRow], escalations: [Int: Int]) {
         let (start, end) = AnnualReport.bounds(year: year)
-        return try pool.read { db in
+        return try engine.read { db in
             func codes<T: RawRepresentable>(_ text: String?) -> [T] where T.RawValue == String {
                 (text ?? "").split(separator: ",").compactMap { T(rawValue: String($0)) }
             }
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
+            let rows = try db.query(
+                """
                     SELECT commune, district, forms, state, offender_measures, victim_support, reported_at,
                         acknowledged_at, attended_at
                     FROM incident WHERE reported_at >= ? AND reported_at < ?
-                    """, arguments: [start.seconds, end.seconds]
+                    """, start.seconds, end.seconds
             ).map { row in
                 ReportRow(
                     commune: row["commune"], district: row["district"], forms: codes(row["forms"]),
@@ -26,13 +24,12 @@ extension IncidentStore {
                     attendedAt: (row["attended_at"] as Int64?).map { Timestamp(seconds: $0) })
             }
             var escalations: [Int: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
+            for row in try db.query(
+                """
                     SELECT o.level, count(*) AS n FROM outbox o JOIN incident i ON i.id = o.incident
                     WHERE i.reported_at >= ? AND i.reported_at < ? AND o.reason IN ('ack_overdue', 'attend_overdue')
                     GROUP BY o.level
-                    """, arguments: [start.seconds, end.seconds])
+                    """, start.seconds, end.seconds)
             {
                 escalations[row["level"]] = row["n"]
             }
@@ -45,30 +42,29 @@ extension IncidentStore {
         throws -> [JSONObject]
     {
         var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+        var arguments: [SQLValue] = []
         if openOnly || overdueAt != nil { conditions.append("state != 'closed'") }
         if let overdueAt {
             conditions.append("next_due IS NOT NULL AND next_due < ?")
-            arguments.append(overdueAt.seconds)
+            arguments.append(.int(overdueAt.seconds))
         }
         if let commune {
             conditions.append("commune = ?")
-            arguments.append(commune)
+            arguments.append(.text(commune))
         }
         if let district {
             conditions.append("district = ?")
-            arguments.append(district)
+            arguments.append(.text(district))
         }
-        arguments.append(limit)
+        arguments.append(.int(Int64(limit)))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
+        return try engine.read { db in
+            try db.query(
+                """
                     SELECT id, ref, gateway, commune, district, severity, state, level, review, assigned, reported_at, next_due,
                         callback
                     FROM incident \(filter) ORDER BY id DESC LIMIT ?
-                    """, arguments: StatementArguments(arguments)
+                    """, arguments
             ).map { row in
                 [
                     "incident": .string(IncidentID.text(row["id"])), "ref": .string(row["ref"]),

@@ -1,4 +1,3 @@
-import GRDB
 import HotlineCore
 
 extension IncidentStore {
@@ -6,21 +5,20 @@ extension IncidentStore {
     /// times, plus state, level, review and history, on a connection the caller holds (the
     /// writer's, for audited reads). Need to know: with `readableBy`, only that commune may read
     /// it; any other gets `forbidden`, and learns nothing but that the id exists.
-    func view(_ db: Database, incident id: String, readableBy commune: String?) throws -> Result<JSONObject, HLPError> {
+    func view(_ db: SQLConnection, incident id: String, readableBy commune: String?) throws -> Result<JSONObject, HLPError> {
         guard let number = IncidentID.number(id) else {
             return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
         }
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE id = ?", arguments: [number])
+        guard let row = try db.queryOne("SELECT * FROM incident WHERE id = ?", number)
         else { return .failure(HLPError(.notFound, "no incident \(id)")) }
         let owner: String = row["commune"]
         if let commune, owner != commune {
             return .failure(HLPError(.forbidden, "incident \(id) belongs to another commune"))
         }
-        let history = try Row.fetchAll(
-            db, sql: "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY rowid", arguments: [number])
-        let escalations = try Row.fetchAll(
-            db, sql: "SELECT at, level, reason, due, record, assigned FROM outbox WHERE incident = ? ORDER BY seq",
-            arguments: [number])
+        let history = try db.query(
+            "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY \(db.dialect.historyOrder)", number)
+        let escalations = try db.query(
+            "SELECT at, level, reason, due, record, assigned FROM outbox WHERE incident = ? ORDER BY seq", number)
         return .success(try Self.statusObject(row, history, escalations))
     }
 
@@ -28,13 +26,13 @@ extension IncidentStore {
     /// allowed to read it (`nil`: an operator, who may read every commune's).
     func view(incident id: String, readableBy commune: String?) -> Result<JSONObject, HLPError> {
         do {
-            return try pool.read { db in try view(db, incident: id, readableBy: commune) }
+            return try engine.read { db in try view(db, incident: id, readableBy: commune) }
         } catch {
             return .failure(HLPError(.unavailable, "cannot read the store now; retry later"))
         }
     }
 
-    static func statusObject(_ row: Row, _ history: [Row], _ escalations: [Row]) throws -> JSONObject {
+    static func statusObject(_ row: SQLRow, _ history: [SQLRow], _ escalations: [SQLRow]) throws -> JSONObject {
         func json(_ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
         func time(_ column: String) -> JSONValue {
             (row[column] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null
@@ -110,15 +108,15 @@ extension IncidentStore {
 extension IncidentStore {
     /// Open (not closed) incidents and overdue ones (watched deadline before `now`), by severity.
     public func openCounts(now: Timestamp) throws -> (open: [String: Int], overdue: [String: Int]) {
-        try pool.read { db in
+        try engine.read { db in
             var open: [String: Int] = [:]
             var overdue: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT severity, count(*) AS n, sum(next_due IS NOT NULL AND next_due < ?) AS late
-                    FROM incident WHERE state != 'closed' GROUP BY severity
-                    """, arguments: [now.seconds])
+            for row in try db.query(
+                """
+                SELECT severity, count(*) AS n,
+                    sum(CASE WHEN next_due IS NOT NULL AND next_due < ? THEN 1 ELSE 0 END) AS late
+                FROM incident WHERE state != 'closed' GROUP BY severity
+                """, now.seconds)
             {
                 open[row["severity"]] = row["n"]
                 overdue[row["severity"]] = row["late"]

@@ -10,8 +10,13 @@ public final class IncidentStore: @unchecked Sendable {
     // @unchecked: `pending`, `stopping`, `stopped`, `statsValue` and the observers are guarded
     // by `condition`; `heldPlaces` and `nextID` are touched only by the writer thread (and by
     // init before it starts).
+    /// The SQLite file, or a description of the PostgreSQL database.
     public let path: String
-    let pool: DatabasePool
+    /// SQLite only: for backups, checkpoints and test hooks.
+    let pool: DatabasePool?
+    let engine: StoreEngine
+    /// A commit failed: reload what the writer keeps in memory before the next batch.
+    private var reloadMemory = false
     private var checkpointer: Checkpointer?
     private let condition = NSCondition()
     private var pending: [WriterJob] = []
@@ -66,31 +71,49 @@ public final class IncidentStore: @unchecked Sendable {
             chmod(path + suffix, 0o600)
         }
         self.pool = pool
-        try pool.read { db in
-            nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM incident") ?? 0) + 1
-            // After the larger of the outbox's last row and the queue file's position (which is
-            // ahead after a restore from a backup: see EscalationQueueFile).
-            nextOutboxSeq = (try Int64.fetchOne(
-                db, sql: "SELECT max((SELECT coalesce(max(seq), 0) FROM outbox), (SELECT last_seq FROM queue_state WHERE id = 1))"
-            ) ?? 0) + 1
-            (heldPlaces, heldByCommune) = try Self.fetchHeldPlaces(db)
-        }
+        engine = SQLiteEngine(pool: pool)
+        try engine.read { try loadMemory($0) }
         checkpointer = try Checkpointer(path: path)
+        startWriter()
+    }
+
+    /// The store on another engine (PostgreSQL), already migrated and holding what it needs to
+    /// write.
+    init(engine: StoreEngine, label: String) throws {
+        path = label
+        pool = nil
+        self.engine = engine
+        try engine.read { try loadMemory($0) }
+        startWriter()
+    }
+
+    private func startWriter() {
         let thread = Thread { [unowned self] in self.writerLoop() }
         thread.name = "hotline-writer"
         thread.start()
     }
 
-    /// Shelter places held by open incidents, per facility (`by: "shelter"`) or per commune.
+    /// What the writer keeps in memory, from the database: the next numbers, the held shelter
+    /// places. At start, and again after a failed commit (PostgreSQL: the commit's outcome may
+    /// be unknown, or another node may have written since).
+    private func loadMemory(_ db: SQLConnection) throws {
+        nextID = (try db.scalar("SELECT max(id) FROM incident") ?? 0) + 1
+        // After the larger of the outbox's last row and the queue file's position (which is
+        // ahead after a restore from a backup: see EscalationQueueFile).
+        nextOutboxSeq = (try db.scalar(
+            "SELECT " + db.dialect.greatest(
+                "(SELECT coalesce(max(seq), 0) FROM outbox)", "(SELECT last_seq FROM queue_state WHERE id = 1)")
+        ) ?? 0) + 1
+        (heldPlaces, heldByCommune) = try Self.fetchHeldPlaces(db)
+    }
+
     /// Shelter places held by open incidents, per facility and per commune. The rows come
     /// through the partial index of open incidents holding a place (a `GROUP BY commune` let
     /// SQLite walk the whole table through `incident_commune`: 0.22 s at every start with
     /// 1,000,000 stored incidents).
-    static func fetchHeldPlaces(_ db: Database) throws -> (byShelter: [String: Int], byCommune: [String: Int]) {
+    static func fetchHeldPlaces(_ db: SQLConnection) throws -> (byShelter: [String: Int], byCommune: [String: Int]) {
         var byShelter: [String: Int] = [:], byCommune: [String: Int] = [:]
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT shelter, commune FROM incident WHERE state != 'closed' AND shelter IS NOT NULL")
-        while let row = try rows.next() {
+        for row in try db.query("SELECT shelter, commune FROM incident WHERE state != 'closed' AND shelter IS NOT NULL") {
             byShelter[row[0] as String, default: 0] += 1
             byCommune[row[1] as String, default: 0] += 1
         }
@@ -99,7 +122,8 @@ public final class IncidentStore: @unchecked Sendable {
 
     /// `PRAGMA synchronous` of the writing connection (2 means FULL).
     public func synchronousMode() throws -> Int {
-        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        guard let pool else { return -1 }
+        return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Called after every commit that added escalation records (on the writer thread).
@@ -156,11 +180,12 @@ public final class IncidentStore: @unchecked Sendable {
         self.checkpointer = nil
         condition.unlock()
         checkpointer?.stop()
+        engine.close()
     }
 
     /// Test hook: limit the database's size in pages, to simulate a full disk.
     public func setMaximumPageCount(_ pages: Int) throws {
-        try pool.writeWithoutTransaction { db in
+        try pool?.writeWithoutTransaction { db in
             _ = try Row.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
         }
     }
@@ -206,15 +231,15 @@ public final class IncidentStore: @unchecked Sendable {
             heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID, nextOutboxSeq: nextOutboxSeq)
         var completions: [() -> Void] = []
         do {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    context = BatchContext(
-                        heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID, nextOutboxSeq: nextOutboxSeq)
-                    completions.removeAll(keepingCapacity: true)
-                    for job in batch {
-                        completions.append(try process(job, db, &context))
-                    }
-                    return .commit
+            try engine.write { db in
+                if reloadMemory {
+                    try loadMemory(db)
+                }
+                context = BatchContext(
+                    heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID, nextOutboxSeq: nextOutboxSeq)
+                completions.removeAll(keepingCapacity: true)
+                for job in batch {
+                    completions.append(try process(job, db, &context))
                 }
             }
         } catch {
@@ -223,10 +248,12 @@ public final class IncidentStore: @unchecked Sendable {
             let observer = commitObserver
             condition.unlock()
             observer?(batch.count, false)
+            reloadMemory = true
             let failure = HLPError(.unavailable, "cannot store the change now; retry later")
             for job in batch { job.fail(failure) }
             return
         }
+        reloadMemory = false
         heldPlaces = context.heldPlaces
         heldByCommune = context.heldByCommune
         nextID = context.nextID
@@ -250,7 +277,7 @@ public final class IncidentStore: @unchecked Sendable {
     }
 
     /// Does one job inside the batch's transaction; returns what to call after the commit.
-    private func process(_ job: WriterJob, _ db: Database, _ context: inout BatchContext) throws -> () -> Void {
+    private func process(_ job: WriterJob, _ db: SQLConnection, _ context: inout BatchContext) throws -> () -> Void {
         switch job {
         case let .report(job):
             let result = try intake(job, db, &context)
@@ -274,22 +301,19 @@ public final class IncidentStore: @unchecked Sendable {
             Thread.sleep(forTimeInterval: seconds)
             return {}
         case let .erasePersonalData(closedBefore, auditBefore, now, completion):
-            try db.execute(
-                sql: """
-                    UPDATE incident SET caller = NULL, summary = NULL, close_note = NULL, retract_reason = NULL,
-                        personal_erased_at = ?
-                    WHERE state = 'closed' AND closed_at <= ? AND personal_erased_at IS NULL
-                    """, arguments: [now.seconds, closedBefore.seconds])
-            let erased = db.changesCount
+            let erased = try db.execute(
+                """
+                UPDATE incident SET caller = NULL, summary = NULL, close_note = NULL, retract_reason = NULL,
+                    personal_erased_at = ?
+                WHERE state = 'closed' AND closed_at <= ? AND personal_erased_at IS NULL
+                """, now.seconds, closedBefore.seconds)
             // Audit records outlive the personal data they are about, up to their own period.
             if let auditBefore = auditBefore {
-                try db.execute(sql: "DELETE FROM audit WHERE at < ?", arguments: [auditBefore.seconds])
+                try db.execute("DELETE FROM audit WHERE at < ?", auditBefore.seconds)
             }
             return { completion(.success(erased)) }
         case let .queueWritten(seq, hash):
-            try db.execute(
-                sql: "UPDATE queue_state SET last_seq = ?, last_hash = ? WHERE id = 1 AND last_seq < ?",
-                arguments: [seq, hash, seq])
+            try db.execute("UPDATE queue_state SET last_seq = ?, last_hash = ? WHERE id = 1 AND last_seq < ?", seq, hash, seq)
             context.nextOutboxSeq = max(context.nextOutboxSeq, seq + 1)
             return {}
         }
@@ -297,7 +321,7 @@ public final class IncidentStore: @unchecked Sendable {
 
     /// Shelter places currently held per facility (for tests and status).
     public func heldShelterPlaces() throws -> [String: Int] {
-        try pool.read { db in try Self.fetchHeldPlaces(db).byShelter }
+        try engine.read { db in try Self.fetchHeldPlaces(db).byShelter }
     }
 }
 
