@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure core: wire grammar, replies, domain types, directory, triage. No NIO, no GRDB.
@@ -34,6 +35,9 @@ let package = Package(
             dependencies: [
                 "HotlineCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -138,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "HotlineStoreTests",
             dependencies: [
-                "HotlineStore", "HotlineCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "HotlineStore", "HotlineCore", "HotlineHarness", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

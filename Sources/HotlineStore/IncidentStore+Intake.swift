@@ -39,13 +39,15 @@ extension IncidentStore {
                 ).shelter
             }
         }
-        // SQLite: the writer's next number. PostgreSQL: the database's sequence (a number taken
-        // by a report that turns out to be a duplicate, or by a failed commit, is skipped).
+        // SQLite: the writer's next number. PostgreSQL: the database's sequence, drawn only if
+        // the ref is new (a failed commit still skips the numbers it drew).
         let number: Int64
         if db.dialect == .postgresql {
-            guard let n: Int64 = try db.scalar("SELECT nextval('incident_number')") else {
-                throw StoreCorruption(reason: "sequence incident_number")
-            }
+            guard
+                let n: Int64 = try db.scalar(
+                    "SELECT nextval('incident_number') WHERE NOT EXISTS (SELECT 1 FROM incident WHERE gateway = ? AND ref = ?)",
+                    job.gateway.id, r.ref)
+            else { return try earlierReport(job, db) }
             number = n
         } else {
             number = context.nextID
@@ -74,19 +76,7 @@ extension IncidentStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (gateway, ref) DO NOTHING
             """, values)
-        guard inserted == 1 else {
-            // This gateway used the ref before (in an earlier batch): the same content gets the
-            // original receipt, other content a conflict.
-            guard
-                let row = try db.queryOne(
-                    "SELECT id, severity, content_hash, receipt FROM incident WHERE gateway = ? AND ref = ?", job.gateway.id, r.ref)
-            else { throw StoreCorruption(reason: "incident of \(job.gateway.id) \(r.ref)") }
-            guard (row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
-            return .success(
-                IntakeReceipt(
-                    incident: IncidentID.text(row["id"]), severity: row["severity"], duplicate: false, text: row["receipt"]
-                ).asDuplicate)
-        }
+        guard inserted == 1 else { return try earlierReport(job, db) }
         context.nextID += 1
         if let shelter {
             context.heldPlaces[shelter.responder.id, default: 0] += 1
@@ -108,6 +98,21 @@ extension IncidentStore {
             }
         }
         return .success(IntakeReceipt(incident: id, severity: r.severity.rawValue, duplicate: false, text: receipt))
+    }
+
+    /// This gateway used the ref before (in an earlier batch): the same content gets the
+    /// original receipt, other content a conflict.
+    private func earlierReport(_ job: IntakeJob, _ db: SQLConnection) throws -> Result<IntakeReceipt, HLPError> {
+        let r = job.request
+        guard
+            let row = try db.queryOne(
+                "SELECT id, severity, content_hash, receipt FROM incident WHERE gateway = ? AND ref = ?", job.gateway.id, r.ref)
+        else { throw StoreCorruption(reason: "incident of \(job.gateway.id) \(r.ref)") }
+        guard (row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
+        return .success(
+            IntakeReceipt(
+                incident: IncidentID.text(row["id"]), severity: row["severity"], duplicate: false, text: row["receipt"]
+            ).asDuplicate)
     }
 
     static func addHistory(_ db: SQLConnection, _ number: Int64, _ at: Timestamp, _ event: String, _ detail: JSONObject) throws {

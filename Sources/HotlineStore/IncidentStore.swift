@@ -87,6 +87,14 @@ public final class IncidentStore: @unchecked Sendable {
         startWriter()
     }
 
+    /// The store on PostgreSQL (see `PostgresEngine`).
+    public convenience init(postgres engine: PostgresEngine) throws {
+        try self.init(engine: engine, label: engine.location.description)
+    }
+
+    /// Which database holds the store.
+    public var backend: String { pool == nil ? "postgresql" : "sqlite" }
+
     private func startWriter() {
         let thread = Thread { [unowned self] in self.writerLoop() }
         thread.name = "hotline-writer"
@@ -317,6 +325,11 @@ public final class IncidentStore: @unchecked Sendable {
             context.nextOutboxSeq = max(context.nextOutboxSeq, seq + 1)
             return {}
         }
+    }
+
+    /// How many incidents are stored.
+    public func incidentCount() throws -> Int {
+        try engine.read { db in try db.scalar("SELECT count(*) FROM incident") ?? 0 }
     }
 
     /// Shelter places currently held per facility (for tests and status).

@@ -45,8 +45,8 @@ struct EscalationEngineTests {
         return r["incident"]!.stringValue!
     }
 
-    @Test func unansweredReportClimbsTheLadderWithAFakeClock() async throws {
-        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+    @Test(arguments: Backend.allCases) func unansweredReportClimbsTheLadderWithAFakeClock(backend: Backend) async throws {
+        let store = try openStore(backend).store
         defer { store.close() }
         let id = try await report(store, "e1")
         let receipt = try store.statusOf(id)
@@ -82,8 +82,8 @@ struct EscalationEngineTests {
         #expect(records[2]["notify"]?.arrayValue?.count == 3)  // responder, chairman, police
     }
 
-    @Test func ackStopsTheChaseThenAttendanceIsWatched() async throws {
-        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+    @Test(arguments: Backend.allCases) func ackStopsTheChaseThenAttendanceIsWatched(backend: Backend) async throws {
+        let store = try openStore(backend).store
         defer { store.close() }
         let id = try await report(store, "a1")
         let ackAt = Self.t0.adding(seconds: 60)
@@ -104,8 +104,8 @@ struct EscalationEngineTests {
         #expect(await store.escalate(at: late.adding(seconds: 86_400 * 30)) == 0)
     }
 
-    @Test func attendOnOpenImpliesAckAndCloseEndsEverything() async throws {
-        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+    @Test(arguments: Backend.allCases) func attendOnOpenImpliesAckAndCloseEndsEverything(backend: Backend) async throws {
+        let store = try openStore(backend).store
         defer { store.close() }
         let id = try await report(store, "c1", #","needs_shelter":true"#)
         #expect(try store.heldShelterPlaces()["HF-14320"] == 1)
@@ -133,8 +133,8 @@ struct EscalationEngineTests {
         #expect(fb.code == .forbidden)
     }
 
-    @Test func retractionFlagsForReviewAndNeverCloses() async throws {
-        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+    @Test(arguments: Backend.allCases) func retractionFlagsForReviewAndNeverCloses(backend: Backend) async throws {
+        let store = try openStore(backend).store
         defer { store.close() }
         let id = try await report(store, "r1")
         let r = try await store.act(id, .retract(reason: "MARKER-REASON", at: Self.t0.adding(seconds: 5))).get()
@@ -151,8 +151,8 @@ struct EscalationEngineTests {
         #expect(await store.escalate(at: Self.t0.adding(seconds: Self.high.ack)) == 1)
     }
 
-    @Test func intakeRecordsAndCatchUp() async throws {
-        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+    @Test(arguments: Backend.allCases) func intakeRecordsAndCatchUp(backend: Backend) async throws {
+        let store = try openStore(backend).store
         defer { store.close() }
         _ = try await report(store, "i1", #","children":2,"weapon":true,"caller":"MARKER-CALLER","summary":"MARKER-SUMMARY""#)
         var records = try store.outbox()
@@ -166,9 +166,9 @@ struct EscalationEngineTests {
         #expect(records.last?["late_s"] == JSONValue(Int(3 * 3600 - Self.high.ack)))
     }
 
-    @Test func queueFileIsWholeChainedAndRepairedAndRotated() async throws {
+    @Test(arguments: Backend.allCases) func queueFileIsWholeChainedAndRepairedAndRotated(backend: Backend) async throws {
         let folder = temporaryFolder()
-        let store = try IncidentStore(path: folder + "/h.sqlite")
+        let store = try openStore(backend).store
         defer { store.close() }
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let path = folder + "/queue.jsonl"

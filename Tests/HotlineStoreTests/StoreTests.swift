@@ -61,8 +61,8 @@ struct StoreTests {
         #expect(mode == 0o600)
     }
 
-    @Test func idempotencyPerGatewayAndRef() async throws {
-        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+    @Test(arguments: Backend.allCases) func idempotencyPerGatewayAndRef(backend: Backend) async throws {
+        let store = try openStore(backend).store
         defer { store.close() }
         let a = StoreFixtures.request(#"{"ref":"r1","severity":"high","forms":["physical"],"victims":2}"#)
         let sameReordered = StoreFixtures.request(#"{"victims":2,"forms":["physical"],"severity":"high","ref":"r1"}"#)
@@ -83,11 +83,11 @@ struct StoreTests {
         let b = StoreFixtures.request(#"{"ref":"r1","severity":"high","forms":["physical"],"victims":2}"#, commune: "14323")
         let elsewhere = try await store.submit(b, gateway: StoreFixtures.gateway("14323")).get()
         #expect(elsewhere["incident"] != first["incident"])
-        #expect(try store.count() == 2)
+        #expect(try store.incidentCount() == 2)
     }
 
-    @Test func duplicatesInsideOneBatch() async throws {
-        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+    @Test(arguments: Backend.allCases) func duplicatesInsideOneBatch(backend: Backend) async throws {
+        let store = try openStore(backend).store
         defer { store.close() }
         let same = StoreFixtures.request(#"{"ref":"b1","severity":"low","forms":["economic"]}"#)
         let other = StoreFixtures.request(#"{"ref":"b1","severity":"high","forms":["economic"]}"#)
@@ -105,12 +105,12 @@ struct StoreTests {
         #expect(Set(accepted.map { $0["incident"]?.stringValue }).count == 1)
         #expect(accepted.filter { $0["duplicate"] == false }.count == 1)
         #expect(accepted.count + conflicts.count == 4)
-        #expect(try store.count() == 1)
+        #expect(try store.incidentCount() == 1)
     }
 
-    @Test func restartKeepsIncidentsNumbersAndHeldShelterPlaces() async throws {
-        let path = temporaryFolder() + "/h.sqlite"
-        var store = try IncidentStore(path: path)
+    @Test(arguments: Backend.allCases) func restartKeepsIncidentsNumbersAndHeldShelterPlaces(backend: Backend) async throws {
+        let opened = try openStore(backend)
+        var store = opened.store
         let shelterJSON = #"{"ref":"s%d","severity":"normal","forms":["physical"],"needs_shelter":true}"#
         var shelters: [String] = []
         for i in 1...2 {
@@ -120,7 +120,7 @@ struct StoreTests {
         // The commune's health facility has 2 places: both reports got it.
         #expect(shelters == ["HF-14320", "HF-14320"])
         store.close()
-        store = try IncidentStore(path: path)
+        store = try opened.reopen()
         defer { store.close() }
         let dup = try await store.submit(StoreFixtures.request(String(format: shelterJSON, 1))).get()
         #expect(dup["duplicate"] == true)
@@ -152,7 +152,7 @@ struct StoreTests {
             }
         }
         #expect(failures > 0)
-        let stored = try store.count()
+        let stored = try store.incidentCount()
         #expect(stored == 1 + 20 - failures)
         // Exactly the receipted reports are stored, each whole (its receipt readable): nothing
         // half-stored.

@@ -1,0 +1,287 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// The PostgreSQL engine: the store's statements on a primary whose commits wait for a
+/// synchronous standby, for two `hotlined` nodes of which one serves at a time.
+///
+/// - The writer's connection holds a session-level advisory lock: only the daemon holding it
+///   writes, and the lock goes with the connection (a daemon killed, or cut off, frees it).
+/// - Several hosts: the writable one is the primary (`pg_is_in_recovery()` false). A write
+///   that fails on a broken connection fails its batch (`ERR unavailable`); the next write
+///   finds the primary again (after a failover, the promoted standby) and takes the lock
+///   again. If another daemon holds it by then, this one has stopped serving: `onLockLost`.
+/// - Statements are sent with `?` turned into `$n`, values bound as int8, float8 or text.
+public final class PostgresEngine: StoreEngine, @unchecked Sendable {
+    // @unchecked: `writer` and `lastAttempt` are used by the writer thread only (and by `open`
+    // before it starts); the reader is guarded by `readerLock`.
+    public let location: PostgresLocation
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    private var writer: PostgresSession?
+    private var lastAttempt: UInt64 = 0
+    private let readerLock = NSLock()
+    private var reader: PostgresSession?
+    private let lockLost: @Sendable (String) -> Void
+    var dialect: SQLDialect { .postgresql }
+
+    /// The advisory lock's key: one per database ("Hotline" in ASCII).
+    static let lockKey: Int64 = 0x486F_746C_696E_65
+    /// Settings of `synchronous_commit` under which a commit has returned only once the
+    /// standby has the transaction on disk (or applied).
+    public static let durableCommitSettings: Set<String> = ["on", "remote_apply"]
+    /// Between two attempts to reach a primary, while none answers.
+    static let reconnectInterval: UInt64 = 500_000_000
+
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Connects to the primary, checks `synchronous_commit`, migrates the schema and takes the
+    /// serving lock, waiting (and calling `waiting` every few seconds) while another daemon
+    /// holds it. Throws if no host is a primary, or the setting is not durable and
+    /// `requireSynchronousCommit` is set.
+    public init(
+        location: PostgresLocation, requireSynchronousCommit: Bool = true, logger: Logger,
+        waiting: (String) -> Void = { _ in }, lockLost: @escaping @Sendable (String) -> Void
+    ) throws {
+        self.location = location
+        self.logger = logger
+        self.lockLost = lockLost
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            var session = try connectPrimary()
+            let setting: String = try session.scalar("SHOW synchronous_commit") ?? ""
+            if !Self.durableCommitSettings.contains(setting) {
+                guard !requireSynchronousCommit else {
+                    throw Unavailable(
+                        description: "synchronous_commit is '\(setting)' on \(session.address): a receipt would not wait for the disk; set it to on (or [storage] require_synchronous_commit = false)")
+                }
+                logger.warning("synchronous_commit is not on: receipts do not wait for the disk", metadata: ["pg.synchronous_commit": "\(setting)"])
+            }
+            let standbys: String = try session.scalar("SHOW synchronous_standby_names") ?? ""
+            if standbys.isEmpty {
+                logger.warning(
+                    "no synchronous standby (synchronous_standby_names is empty): a receipt means one server's disk",
+                    metadata: ["pg.host": "\(session.address)"])
+            }
+            var waited = 0
+            while try !(session.scalar("SELECT pg_try_advisory_lock(?)", Self.lockKey) as Bool? ?? false) {
+                if waited % 5 == 0 { waiting("another hotlined serves this database; waiting for its lock") }
+                waited += 1
+                Thread.sleep(forTimeInterval: 1)
+                if session.connection.isClosed { session = try connectPrimaryWaiting(waiting) }
+            }
+            do { try PostgresSchema.migrate(session) } catch {
+                session.close()
+                throw Unavailable(description: "cannot migrate the schema on \(session.address): \(PostgresSession.describe(error))")
+            }
+            writer = session
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Keeps trying the hosts until one is a primary (the standby daemon waits through a
+    /// failover too).
+    private func connectPrimaryWaiting(_ waiting: (String) -> Void) throws -> PostgresSession {
+        while true {
+            do { return try connectPrimary() } catch {
+                waiting("no primary: \(error)")
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
+    /// The first host that answers and is not in recovery.
+    func connectPrimary() throws -> PostgresSession {
+        var problems: [String] = []
+        for (host, port) in location.hosts {
+            var configuration = PostgresConnection.Configuration(
+                host: host, port: port, username: location.user, password: location.password, database: location.database,
+                tls: .disable)
+            configuration.options.connectTimeout = .seconds(2)
+            do {
+                let connection = try PostgresConnection.connect(
+                    on: group.next(), configuration: configuration, id: 1, logger: logger
+                ).wait()
+                let session = PostgresSession(connection: connection, address: "\(host):\(port)", logger: logger)
+                if try session.scalar("SELECT pg_is_in_recovery()") as Bool? == false { return session }
+                problems.append("\(host):\(port) is a standby")
+                session.close()
+            } catch {
+                problems.append("\(host):\(port): \(PostgresSession.describe(error))")
+            }
+        }
+        throw Unavailable(description: "no PostgreSQL primary among \(location.description): " + problems.joined(separator: "; "))
+    }
+
+    func write<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+        let session = try writerSession()
+        do {
+            try session.execute("BEGIN")
+            let result = try body(session)
+            try session.execute("COMMIT")
+            return result
+        } catch {
+            if session.connection.isClosed {
+                logger.error("lost the PostgreSQL primary", metadata: ["pg.host": "\(session.address)", "error": "\(PostgresSession.describe(error))"])
+                writer = nil
+            } else if (try? session.execute("ROLLBACK")) == nil {
+                session.close()
+                writer = nil
+            }
+            throw error
+        }
+    }
+
+    /// The writer's connection, found again after a failure: on the primary, holding the lock.
+    private func writerSession() throws -> PostgresSession {
+        if let writer, !writer.connection.isClosed { return writer }
+        writer?.close()
+        writer = nil
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - lastAttempt >= Self.reconnectInterval || lastAttempt == 0 else {
+            throw Unavailable(description: "no PostgreSQL primary (retrying)")
+        }
+        lastAttempt = now
+        let session = try connectPrimary()
+        guard try session.scalar("SELECT pg_try_advisory_lock(?)", Self.lockKey) as Bool? == true else {
+            session.close()
+            let message = "another hotlined took the serving lock on \(session.address) while this one was disconnected"
+            lockLost(message)
+            throw Unavailable(description: message)
+        }
+        logger.notice("writing to the PostgreSQL primary", metadata: ["pg.host": "\(session.address)"])
+        writer = session
+        return session
+    }
+
+    func read<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+        readerLock.lock()
+        defer { readerLock.unlock() }
+        for attempt in 0..<2 {
+            if reader == nil || reader!.connection.isClosed {
+                reader?.close()
+                reader = try connectPrimary()
+            }
+            do {
+                return try body(reader!)
+            } catch {
+                guard reader!.connection.isClosed, attempt == 0 else { throw error }
+                reader = nil
+            }
+        }
+        throw Unavailable(description: "cannot read from PostgreSQL")
+    }
+
+    /// The writer's server (for tests and status).
+    public var writerAddress: String? { writer?.address }
+
+    public func close() {
+        writer?.close()
+        writer = nil
+        readerLock.lock()
+        reader?.close()
+        reader = nil
+        readerLock.unlock()
+        try? group.syncShutdownGracefully()
+    }
+}
+
+/// One PostgreSQL connection run synchronously from a thread of its own.
+final class PostgresSession: SQLConnection {
+    let connection: PostgresConnection
+    let address: String
+    let logger: Logger
+    private var translated: [String: String] = [:]
+    var dialect: SQLDialect { .postgresql }
+
+    init(connection: PostgresConnection, address: String, logger: Logger) {
+        self.connection = connection
+        self.address = address
+        self.logger = logger
+    }
+
+    func close() {
+        if !connection.isClosed { try? connection.close().wait() }
+    }
+
+    deinit { close() }
+
+    /// `?` placeholders as `$1, $2, …` (outside quoted text).
+    func translate(_ sql: String) -> String {
+        if let t = translated[sql] { return t }
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var n = 0
+        var quoted = false
+        for c in sql {
+            if c == "'" { quoted.toggle() }
+            if c == "?" && !quoted {
+                n += 1
+                out += "$\(n)"
+            } else {
+                out.append(c)
+            }
+        }
+        if translated.count < 512 { translated[sql] = out }
+        return out
+    }
+
+    private func run(_ sql: String, _ values: [SQLValue]) throws -> PostgresQueryResult {
+        var binds = PostgresBindings(capacity: values.count)
+        for v in values {
+            switch v {
+            case let .int(i): binds.append(i)
+            case let .double(d): binds.append(d)
+            case let .text(t): binds.append(t)
+            case .null: binds.appendNull()
+            }
+        }
+        return try connection.query(PostgresQuery(unsafeSQL: translate(sql), binds: binds), logger: logger).wait()
+    }
+
+    @discardableResult
+    func execute(_ sql: String, _ values: [SQLValue]) throws -> Int {
+        try run(sql, values).metadata.rows ?? 0
+    }
+
+    func query(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
+        let result = try run(sql, values)
+        var columns: [String: Int] = [:]
+        var rows: [SQLRow] = []
+        rows.reserveCapacity(result.rows.count)
+        for row in result.rows {
+            var values: [SQLValue] = []
+            for (i, cell) in row.enumerated() {
+                if rows.isEmpty, columns[cell.columnName] == nil { columns[cell.columnName] = i }
+                values.append(try Self.value(cell))
+            }
+            rows.append(SQLRow(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int8, .int4, .int2: return .int(try cell.decode(Int64.self))
+        case .float8, .float4: return .double(try cell.decode(Double.self))
+        case .bool: return .int(try cell.decode(Bool.self) ? 1 : 0)
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+
+    /// An error's text: PostgreSQL's own message when the server sent one.
+    static func describe(_ error: Error) -> String {
+        if let e = error as? PSQLError {
+            if let message = e.serverInfo?[.message] { return message }
+            return "\(e.code)"
+        }
+        return "\(error)"
+    }
+}
