@@ -31,6 +31,8 @@ extension Configuration {
             "max_line_bytes = \(server.maxLineBytes)",
             "[storage]",
             "data_dir = \(quoted(storage.dataDir))",
+            "backend = \(quoted(storage.backend.rawValue))",
+            "require_synchronous_commit = \(storage.requireSynchronousCommit)",
             "[directory]",
             "path = \(quoted(directoryPath))",
             "[gateways]",
@@ -43,6 +45,11 @@ extension Configuration {
             "attend_from_level = \(ladder.attendFromLevel)",
             "[deadlines]",
         ]
+        if let at = lines.firstIndex(of: "[directory]") {
+            lines.insert(
+                contentsOf: [storage.url.map { "url = \(quoted($0))" }, storage.passwordFile.map { "password_file = \(quoted($0))" }]
+                    .compactMap { $0 }, at: at)
+        }
         for s in Severity.allCases {
             lines.append("\(s.rawValue) = { ack = \(duration(deadlines[s].ack)), attend = \(duration(deadlines[s].attend)) }")
         }

@@ -63,10 +63,34 @@ extension Configuration {
                 c.server.maxLineBytes = n
             }
         }
-        if let t = try section("storage", ["data_dir"]), let d = try string(t, "storage", "data_dir") {
-            c.storage.dataDir = path(d)
-        } else {
-            c.storage.dataDir = path(c.storage.dataDir)
+        let storage = try section("storage", ["data_dir", "backend", "url", "password_file", "require_synchronous_commit"])
+        var dataDir: String?
+        if let t = storage { dataDir = try string(t, "storage", "data_dir") }
+        c.storage.dataDir = path(dataDir ?? c.storage.dataDir)
+        if let t = storage {
+            if let b = try string(t, "storage", "backend") {
+                guard let backend = Storage.Backend(rawValue: b) else {
+                    throw fail("storage.backend must be \"sqlite\" or \"postgresql\", not \"\(b)\"")
+                }
+                c.storage.backend = backend
+            }
+            c.storage.url = try string(t, "storage", "url")
+            c.storage.passwordFile = try string(t, "storage", "password_file").map(path)
+            if let v = t["require_synchronous_commit"] {
+                guard let b = v.bool else { throw fail("storage.require_synchronous_commit must be true or false") }
+                c.storage.requireSynchronousCommit = b
+            }
+        }
+        if c.storage.backend == .postgresql, c.storage.url == nil {
+            throw fail("storage.backend = \"postgresql\" needs storage.url (postgresql://USER@HOST:PORT/DATABASE)")
+        }
+        if let url = c.storage.url {
+            guard c.storage.backend == .postgresql else {
+                throw fail("storage.url is for backend = \"postgresql\"; the SQLite store lives in data_dir")
+            }
+            if let scheme = url.range(of: "://"), url[scheme.upperBound...].prefix(while: { $0 != "@" && $0 != "/" }).contains(":") {
+                throw fail("storage.url must not hold a password: put it in storage.password_file")
+            }
         }
         if let t = try section("directory", ["path"]), let d = try string(t, "directory", "path") {
             c.directoryPath = path(d)

@@ -14,9 +14,24 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public struct Storage: Sendable, Equatable {
-        /// Folder of the SQLite database; created mode 0700 if missing.
+        /// Folder of the SQLite database (and of the control socket's default); created mode
+        /// 0700 if missing.
         public var dataDir = "data"
         public var databasePath: String { dataDir + "/hotline.sqlite" }
+        /// `sqlite` (default: one server, the file in `dataDir`) or `postgresql`.
+        public var backend = Backend.sqlite
+        /// PostgreSQL: `postgresql://USER@HOST:PORT[,HOST:PORT…]/DATABASE`, no password.
+        public var url: String?
+        /// PostgreSQL: a file holding the password (one line), if the server asks for one.
+        public var passwordFile: String?
+        /// PostgreSQL: refuse to start unless `synchronous_commit` makes a commit wait for the
+        /// disk (on or remote_apply). Default true.
+        public var requireSynchronousCommit = true
+
+        public enum Backend: String, Sendable, Equatable {
+            case sqlite
+            case postgresql
+        }
     }
 
     /// TLS for gateways on the province network (`[tls]`). Plain TCP then serves loopback only.

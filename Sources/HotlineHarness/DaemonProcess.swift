@@ -52,6 +52,21 @@ public final class DaemonProcess {
         return c
     }
 
+    /// Puts the daemon of `folder` on `backend`: SQLite in the folder (the default), or the
+    /// folder's own database on the shared PostgreSQL server of the test run.
+    public static func storage(_ backend: StoreBackend, folder: String) throws -> (inout Configuration) -> Void {
+        switch backend {
+        case .sqlite:
+            return { _ in }
+        case .postgresql:
+            let url = try PostgresCluster.database(forFolder: folder)
+            return { c in
+                c.storage.backend = .postgresql
+                c.storage.url = url
+            }
+        }
+    }
+
     /// Limits out of a load generator's way (connections, rates, timeouts).
     public static func unlimited(_ c: inout Configuration) {
         c.limits.rate = 1_000_000

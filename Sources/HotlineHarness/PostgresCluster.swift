@@ -144,3 +144,61 @@ public final class PostgresCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
+
+/// The storage backends a test or benchmark can run the daemon on.
+public enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+    case postgresql
+    public var description: String { rawValue }
+}
+
+extension PostgresCluster {
+    fileprivate static let sharedState = SharedCluster()
+
+    /// One server for a whole test run (a database per test), stopped when the process exits.
+    public static func shared() throws -> PostgresCluster { try sharedState.get() }
+
+    /// A fresh, empty database on the shared server; its URL.
+    public static func newDatabase() throws -> String {
+        let cluster = try shared()
+        let name = "t" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try cluster.psql("CREATE DATABASE \(name)", database: "postgres")
+        return "postgresql://postgres@127.0.0.1:\(cluster.port)/\(name)"
+    }
+
+    /// The database of a daemon's folder on the shared server: made on first use and
+    /// remembered in the folder, so that a daemon restarted on the folder finds its data.
+    public static func database(forFolder folder: String) throws -> String {
+        let file = folder + "/postgresql.url"
+        if let url = try? String(contentsOfFile: file, encoding: .utf8) { return url }
+        let url = try newDatabase()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try url.write(toFile: file, atomically: true, encoding: .utf8)
+        return url
+    }
+}
+
+private final class SharedCluster: @unchecked Sendable {
+    // @unchecked: `cluster` is guarded by `lock`.
+    private let lock = NSLock()
+    private var cluster: PostgresCluster?
+
+    func get() throws -> PostgresCluster {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cluster { return cluster }
+        let started = try PostgresCluster()
+        cluster = started
+        atexit { PostgresCluster.sharedState.stop() }
+        return started
+    }
+
+    func stop() {
+        lock.lock()
+        let c = cluster
+        cluster = nil
+        lock.unlock()
+        c?.stop("immediate")
+        if let c { try? FileManager.default.removeItem(atPath: c.folder) }
+    }
+}

@@ -12,6 +12,10 @@ struct ConfigurationRenderTests {
         c.server.port = 7301
         c.server.name = "render-test"
         c.storage.dataDir = "/var/lib/hotline"
+        c.storage.backend = .postgresql
+        c.storage.url = "postgresql://hotline@10.0.0.1:5432,10.0.0.2:5433/hotline"
+        c.storage.passwordFile = "/etc/hotline/pg.password"
+        c.storage.requireSynchronousCommit = false
         c.directoryPath = "/etc/hotline/ninh \"binh\""
         c.tokensPath = "/etc/hotline/gateways.tokens"
         c.queueFile = "/var/lib/hotline/escalations.jsonl"
@@ -27,6 +31,29 @@ struct ConfigurationRenderTests {
         var read = try Configuration.parse(c.tomlText, baseDirectory: "/", name: "rendered")
         read.sourcePath = c.sourcePath
         #expect(read == c, "\(c.tomlText)")
+    }
+
+    @Test func storageBackendIsReadAndChecked() throws {
+        let pg = try Configuration.parse(
+            "[storage]\nbackend = \"postgresql\"\nurl = \"postgresql://hotline@a:5432,b/hotline\"\npassword_file = \"pg.pw\"\n",
+            baseDirectory: "/etc/hotline", name: "x")
+        #expect(pg.storage.backend == .postgresql)
+        #expect(pg.storage.passwordFile == "/etc/hotline/pg.pw")
+        #expect(pg.storage.requireSynchronousCommit)
+        #expect(try Configuration.parse("", baseDirectory: "/", name: "x").storage.backend == .sqlite)
+        for (bad, says) in [
+            ("[storage]\nbackend = \"mysql\"\n", "storage.backend must be"),
+            ("[storage]\nbackend = \"postgresql\"\n", "needs storage.url"),
+            ("[storage]\nurl = \"postgresql://h@a/b\"\n", "is for backend"),
+            ("[storage]\nbackend = \"postgresql\"\nurl = \"postgresql://h:secret@a/b\"\n", "must not hold a password"),
+            ("[storage]\nrequire_synchronous_commit = \"no\"\n", "true or false"),
+        ] {
+            #expect {
+                try Configuration.parse(bad, baseDirectory: "/", name: "x")
+            } throws: { error in
+                "\(error)".contains(says)
+            }
+        }
     }
 
     @Test func shelterCapIsReadAndChecked() throws {

@@ -9,8 +9,8 @@ struct CrashTests {
         #"REPORT {"ref":"\#(ref)","severity":"normal","forms":["psychological"],"victims":2}"#
     }
 
-    @Test func sigkillMidLoadLosesNoReceiptedReport() async throws {
-        let daemon = try DaemonProcess()
+    @Test(arguments: StoreBackend.allCases) func sigkillMidLoadLosesNoReceiptedReport(backend: StoreBackend) async throws {
+        let daemon = try DaemonProcess(backend: backend)
         try daemon.start()
         let receipts = Receipts()
         let communes = ["14320", "14323", "14326", "14329"]
@@ -62,9 +62,9 @@ struct CrashTests {
         #expect(daemon.process?.terminationReason == .exit)
     }
 
-    @Test func escalationStormSurvivesTwoSIGKILLs() async throws {
+    @Test(arguments: StoreBackend.allCases) func escalationStormSurvivesTwoSIGKILLs(backend: StoreBackend) async throws {
         // Every report escalates every second: thousands of records a second to the queue.
-        let daemon = try DaemonProcess { c in
+        let daemon = try DaemonProcess(backend: backend) { c in
             c.queueRotateBytes = 262_144
             c.queueKeepFiles = 1000
             for s in Severity.allCases { c.deadlines.windows[s] = DeadlineWindows(ack: 1, attend: 1) }

@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineConfiguration
 import HotlineCore
@@ -14,9 +15,9 @@ struct EscalationTests {
     /// A clock the test moves: deadlines pass when the test says, not after real seconds.
     static func clock() -> ManualClock { ManualClock(Timestamp(rfc3339: "2026-11-29T08:00:00Z")!) }
 
-    @Test func unansweredReportEscalatesToItsFirstBackup() async throws {
+    @Test(arguments: StoreBackend.allCases) func unansweredReportEscalatesToItsFirstBackup(backend: StoreBackend) async throws {
         let clock = Self.clock()
-        let server = try await TestServer(clock: clock, configure: Self.fast)
+        let server = try await TestServer(clock: clock, backend: backend, configure: Self.fast)
         let c = try server.gateway()
         let receipt = try okObject(try c.request(#"REPORT {"ref":"u1","severity":"normal","forms":["economic"]}"#))
         let id = receipt["incident"]!.stringValue!
@@ -44,9 +45,9 @@ struct EscalationTests {
         #expect(first["late_s"] == 1)
     }
 
-    @Test func ackStopsTheEscalation() async throws {
+    @Test(arguments: StoreBackend.allCases) func ackStopsTheEscalation(backend: StoreBackend) async throws {
         let clock = Self.clock()
-        let server = try await TestServer(clock: clock) { c in
+        let server = try await TestServer(clock: clock, backend: backend) { c in
             Self.fast(&c)
             c.deadlines.windows[.normal] = DeadlineWindows(ack: 3, attend: 3600)
         }
@@ -72,9 +73,9 @@ struct EscalationTests {
         #expect(!records.contains { $0["incident"] == .string(id) })
     }
 
-    @Test func aDaemonStoppedPastADeadlineEscalatesOnStartAndRepairsATornLine() async throws {
+    @Test(arguments: StoreBackend.allCases) func aDaemonStoppedPastADeadlineEscalatesOnStartAndRepairsATornLine(backend: StoreBackend) async throws {
         let folder = temporaryFolder()
-        var server = try await TestServer(folder: folder) { c in
+        var server = try await TestServer(folder: folder, backend: backend) { c in
             Self.fast(&c)
             c.deadlines.windows[.low] = DeadlineWindows(ack: 2, attend: 60)
         }
@@ -91,7 +92,7 @@ struct EscalationTests {
         try handle.write(contentsOf: Data(#"{"seq":999,"at":"2026-"#.utf8))
         try handle.close()
         try await Task.sleep(nanoseconds: 3_000_000_000)  // the deadline passes while down
-        server = try await TestServer(folder: folder) { c in
+        server = try await TestServer(folder: folder, backend: backend) { c in
             Self.fast(&c)
             c.deadlines.windows[.low] = DeadlineWindows(ack: 2, attend: 60)
         }

@@ -1,3 +1,4 @@
+import HotlineHarness
 import Foundation
 import HotlineCore
 import Testing
@@ -48,8 +49,8 @@ struct ProtocolTests {
         try await server.stop()
     }
 
-    @Test func reportDuplicateConflictAndStatus() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreBackend.allCases) func reportDuplicateConflictAndStatus(backend: StoreBackend) async throws {
+        let server = try await TestServer(backend: backend)
         let c = try server.gateway("14320")
         let line = #"REPORT {"ref":"call-1","severity":"normal","forms":["physical","psychological"],"village":"V14320-03","children":1,"injured":true,"caller":"0900 000 001","summary":"MARKER-SUMMARY"}"#
         let receipt = try okObject(try c.request(line))
@@ -86,8 +87,8 @@ struct ProtocolTests {
         try await server.stop()
     }
 
-    @Test func pipelinedReportsFromEightConnectionsAreReceiptedInOrderAndStored() async throws {
-        let server = try await TestServer(inProcess: true)
+    @Test(arguments: StoreBackend.allCases) func pipelinedReportsFromEightConnectionsAreReceiptedInOrderAndStored(backend: StoreBackend) async throws {
+        let server = try await TestServer(inProcess: true, backend: backend)
         let connections = 8, perConnection = 500
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 0..<connections {
@@ -131,9 +132,9 @@ struct ProtocolTests {
         try await server.stop()
     }
 
-    @Test func restartKeepsEveryReceiptedIncident() async throws {
+    @Test(arguments: StoreBackend.allCases) func restartKeepsEveryReceiptedIncident(backend: StoreBackend) async throws {
         let folder = temporaryFolder()
-        var server = try await TestServer(folder: folder)
+        var server = try await TestServer(folder: folder, backend: backend)
         var receipts: [String: JSONValue] = [:]
         do {
             let c = try server.gateway()
@@ -143,7 +144,7 @@ struct ProtocolTests {
             }
         }
         try await server.stop()
-        server = try await TestServer(folder: folder)
+        server = try await TestServer(folder: folder, backend: backend)
         let c = try server.gateway()
         for i in 0..<30 {
             let r = try okObject(try c.request("REPORT " + String(format: Self.report, "keep-\(i)")))

@@ -59,6 +59,54 @@ public final class HotlineApp: Sendable {
         return ServerState.Snapshot(directory: directory, tokens: tokens, deadlines: config.deadlines, ladder: config.ladder)
     }
 
+    /// The store on the configured backend. PostgreSQL: waits (not listening yet) while another
+    /// daemon holds the serving lock, telling systemd so; if this daemon later finds the lock
+    /// taken by another (after losing its connection), it exits for systemd to start it again
+    /// as the waiting one.
+    static func openStore(_ configuration: Configuration, logger: Logger) throws -> IncidentStore {
+        let storage = configuration.storage
+        switch storage.backend {
+        case .sqlite:
+            do {
+                return try IncidentStore(path: storage.databasePath)
+            } catch {
+                throw ConfigurationError("cannot open the store \(storage.databasePath): \(error)")
+            }
+        case .postgresql:
+            var password: String?
+            if let file = storage.passwordFile {
+                password = try ProtectedFile.read(file, what: "PostgreSQL password file")
+                    .trimmingCharacters(in: .newlines)
+            }
+            let location: PostgresLocation
+            do {
+                location = try PostgresLocation(url: storage.url ?? "", password: password)
+            } catch {
+                throw ConfigurationError("storage.url: \(error)")
+            }
+            let notifier = SystemdNotifier()
+            do {
+                let engine = try PostgresEngine(
+                    location: location, requireSynchronousCommit: storage.requireSynchronousCommit, logger: logger,
+                    waiting: { why in
+                        logger.notice("standby: \(why)", metadata: ["pg.url": "\(location)"])
+                        // Not ready while waiting; systemd is asked not to time the start out.
+                        notifier.notify("STATUS=standby: \(why)\nEXTEND_TIMEOUT_USEC=30000000")
+                    },
+                    lockLost: { why in
+                        logger.critical("stopping: \(why)")
+                        // Whatever this daemon was doing is refused or unanswered; gateways retry
+                        // against the daemon that serves now.
+                        _exit(75)
+                    })
+                logger.notice("serving: holding the PostgreSQL lock", metadata: ["pg.url": "\(location)"])
+                return try IncidentStore(postgres: engine)
+            } catch {
+                throw ConfigurationError("cannot open the store \(location): \(error)")
+            }
+        }
+    }
+
     public init(
         configuration: Configuration, logger: Logger,
         clock: any HotlineClock = SystemClock()
@@ -70,12 +118,7 @@ public final class HotlineApp: Sendable {
         let snapshot = try Self.loadSnapshot(configuration, logger: logger, inheritedHosts: inheritedHosts)
         try Self.makePrivateDirectory(configuration.storage.dataDir)
         try Self.makePrivateDirectory((configuration.queueFile as NSString).deletingLastPathComponent)
-        let store: IncidentStore
-        do {
-            store = try IncidentStore(path: configuration.storage.databasePath)
-        } catch {
-            throw ConfigurationError("cannot open the store \(configuration.storage.databasePath): \(error)")
-        }
+        let store = try Self.openStore(configuration, logger: logger)
         state = ServerState(
             serverName: configuration.server.name, maxLineBytes: configuration.server.maxLineBytes,
             snapshot: snapshot, store: store, limits: configuration.limits,

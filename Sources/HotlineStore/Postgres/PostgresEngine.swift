@@ -181,13 +181,16 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     /// The writer's server (for tests and status).
     public var writerAddress: String? { writer?.address }
 
+    /// Closes the writer's connection (the serving lock goes with it). Reads still work (the
+    /// queue file drains after the writer stops), until the engine is released.
     public func close() {
         writer?.close()
         writer = nil
-        readerLock.lock()
+    }
+
+    deinit {
         reader?.close()
         reader = nil
-        readerLock.unlock()
         try? group.syncShutdownGracefully()
     }
 }

@@ -11,9 +11,14 @@ extension DaemonProcess.Files {
 
 extension DaemonProcess {
     convenience init(
-        folder: String = temporaryFolder(), port: Int = 0, configure: (inout HotlineConfiguration.Configuration) -> Void = { _ in }
+        folder: String = temporaryFolder(), port: Int = 0, backend: StoreBackend = .sqlite,
+        configure: (inout HotlineConfiguration.Configuration) -> Void = { _ in }
     ) throws {
-        try self.init(files: .repository, folder: folder, port: port, configure: configure)
+        let storage = try Self.storage(backend, folder: folder)
+        try self.init(files: .repository, folder: folder, port: port) { c in
+            storage(&c)
+            configure(&c)
+        }
     }
 
     convenience init(folder: String, configFile: String) throws {

@@ -70,12 +70,14 @@ final class TestServer: @unchecked Sendable {
 
     init(
         folder: String = temporaryFolder(), configFile: String? = nil, inProcess: Bool = false,
-        clock: (any HotlineClock)? = nil, configure: (inout Configuration) -> Void = { _ in }
+        clock: (any HotlineClock)? = nil, backend: StoreBackend = .sqlite, configure: (inout Configuration) -> Void = { _ in }
     ) async throws {
         self.folder = folder
+        let storage = try DaemonProcess.storage(backend, folder: folder)
         if inProcess || clock != nil {
             try DaemonProcess.provision(folder)
             var c = try configFile.map { try Configuration.load(path: $0) } ?? Self.configuration(folder: folder)
+            storage(&c)
             configure(&c)
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             let app = try HotlineApp(configuration: c, logger: logger, clock: clock ?? SystemClock())
@@ -91,6 +93,7 @@ final class TestServer: @unchecked Sendable {
             daemon = try DaemonProcess(folder: folder, configFile: configFile)
         } else {
             daemon = try DaemonProcess(folder: folder) { c in
+                storage(&c)
                 configure(&c)
                 // TLS files are copied in, so that the service user can read them.
                 if var tls = c.tls {
