@@ -125,11 +125,21 @@ public final class DaemonProcess {
     /// connection.
     @discardableResult
     public func start(arguments: [String] = [], environment: [String: String] = [:], launcher: [String] = []) throws -> Double {
+        let begin = Date()
+        try launch(arguments: arguments, environment: environment, launcher: launcher)
+        if !launcher.isEmpty { return 0 }
+        try awaitListening(timeout: 60)
+        return Date().timeIntervalSince(begin)
+    }
+
+    /// Starts the daemon as the service user without waiting for it to listen (a standby node
+    /// waits for the serving lock first): see `awaitListening`.
+    public func launch(arguments: [String] = [], environment: [String: String] = [:], launcher: [String] = []) throws {
         ServiceIdentity.own(folder)
         if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
-        let startOffset = log.offsetInFile
+        startOffset = log.offsetInFile
         let p = Process()
         let command =
             launcher + ServiceIdentity.launcher + [ServiceIdentity.executable(files.hotlined), "--config", configPath] + arguments
@@ -138,26 +148,37 @@ public final class DaemonProcess {
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         p.standardError = log
         p.standardOutput = log
-        let begin = Date()
         try p.run()
         process = p
         tlsPort = nil
-        if !launcher.isEmpty { return 0 }
+    }
+    private var startOffset: UInt64 = 0
+
+    /// Waits until the daemon last launched logs the port it listens on (and the TLS port, if
+    /// it has a TLS listener).
+    public func awaitListening(timeout: Double) throws {
+        guard let p = process else { throw LineClient.Failure(description: "hotlined was not launched") }
         let wantsTLS = ((try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "").contains("[tls]")
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let data = try? Data(contentsOf: URL(fileURLWithPath: logPath)), data.count > Int(startOffset) {
                 let lines = String(decoding: data[Int(startOffset)...], as: UTF8.self).split(separator: "\n")
                 if let p = Self.port(lines, "] listening") {
                     port = p
                     tlsPort = Self.port(lines, "] listening (TLS)")
-                    if !wantsTLS || tlsPort != nil { return Date().timeIntervalSince(begin) }
+                    if !wantsTLS || tlsPort != nil { return }
                 }
             }
             guard p.isRunning else { throw LineClient.Failure(description: "hotlined exited: \(self.log)") }
             usleep(5_000)
         }
         throw LineClient.Failure(description: "hotlined did not start listening: \(self.log)")
+    }
+
+    /// Whether the log since the last launch has a line ending in `suffix`.
+    public func logged(_ suffix: String) -> Bool {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: logPath)), data.count > Int(startOffset) else { return false }
+        return String(decoding: data[Int(startOffset)...], as: UTF8.self).split(separator: "\n").contains { $0.hasSuffix(suffix) }
     }
 
     static func port(_ lines: [Substring], _ suffix: String, key: String = "listen.port=") -> Int? {

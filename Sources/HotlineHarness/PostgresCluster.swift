@@ -48,7 +48,7 @@ public final class PostgresCluster: @unchecked Sendable {
         }
         if let primary {
             try runChecked(
-                asPostgres + ["\(bin)/pg_basebackup", "-h", "127.0.0.1", "-p", "\(primary.port)", "-U", "postgres", "-D", data, "-R", "-X", "stream", "--no-sync"],
+                asPostgres + ["\(bin)/pg_basebackup", "-h", "127.0.0.1", "-p", "\(primary.port)", "-U", "postgres", "-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"],
                 "pg_basebackup")
         } else {
             try runChecked(asPostgres + ["\(bin)/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"], "initdb")

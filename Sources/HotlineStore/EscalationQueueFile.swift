@@ -65,6 +65,17 @@ public final class EscalationQueueFile: @unchecked Sendable {
         } else if let fileSeq, fileSeq >= recorded.seq {
             lastSeq = fileSeq
             lastHash = fileHash
+        } else if store.backend == "postgresql" {
+            // Two nodes, a queue file each: the database's mark may be the other node's. This
+            // node's file gets every record it lacks, from its own last line (from seq 1 for a
+            // new file): each node's file is whole, and identical where they overlap.
+            if recorded.seq > (fileSeq ?? 0) {
+                logger.notice(
+                    "queue file behind the database (another node wrote since): appending the records it lacks",
+                    metadata: ["queue.file": "\(path)", "queue.seq": "\(recorded.seq)", "queue.file_seq": "\(fileSeq ?? 0)"])
+            }
+            lastSeq = fileSeq ?? 0
+            lastHash = fileHash
         } else {
             if recorded.seq > 0 {
                 logger.warning(

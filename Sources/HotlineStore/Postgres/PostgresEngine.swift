@@ -72,7 +72,7 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                 if waited % 5 == 0 { waiting("another hotlined serves this database; waiting for its lock") }
                 waited += 1
                 Thread.sleep(forTimeInterval: 1)
-                if session.connection.isClosed { session = try connectPrimaryWaiting(waiting) }
+                if !session.isUsable { session = try connectPrimaryWaiting(waiting) }
             }
             do { try PostgresSchema.migrate(session) } catch {
                 session.close()
@@ -109,7 +109,9 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                     on: group.next(), configuration: configuration, id: 1, logger: logger
                 ).wait()
                 let session = PostgresSession(connection: connection, address: "\(host):\(port)", logger: logger)
-                if try session.scalar("SELECT pg_is_in_recovery()") as Bool? == false { return session }
+                let row = try session.queryOne("SELECT pg_is_in_recovery(), pg_backend_pid()")
+                session.backendPID = row?[1]
+                if row?[0] as Bool? == false { return session }
                 problems.append("\(host):\(port) is a standby")
                 session.close()
             } catch {
@@ -127,7 +129,7 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
             try session.execute("COMMIT")
             return result
         } catch {
-            if session.connection.isClosed {
+            if !session.isUsable {
                 logger.error("lost the PostgreSQL primary", metadata: ["pg.host": "\(session.address)", "error": "\(PostgresSession.describe(error))"])
                 writer = nil
             } else if (try? session.execute("ROLLBACK")) == nil {
@@ -140,7 +142,8 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
 
     /// The writer's connection, found again after a failure: on the primary, holding the lock.
     private func writerSession() throws -> PostgresSession {
-        if let writer, !writer.connection.isClosed { return writer }
+        if let writer, writer.isUsable { return writer }
+        let previousPID = writer?.backendPID
         writer?.close()
         writer = nil
         let now = DispatchTime.now().uptimeNanoseconds
@@ -149,7 +152,17 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
         }
         lastAttempt = now
         let session = try connectPrimary()
-        guard try session.scalar("SELECT pg_try_advisory_lock(?)", Self.lockKey) as Bool? == true else {
+        var held = try session.scalar("SELECT pg_try_advisory_lock(?)", Self.lockKey) as Bool? == true
+        if !held, let previousPID {
+            // This daemon's own earlier connection may outlive it on the server (a COMMIT that
+            // was waiting for the standby when we gave up): end it, and its lock with it.
+            for _ in 0..<20 where !held {
+                _ = try? session.execute("SELECT pg_terminate_backend(?::integer)", previousPID)
+                Thread.sleep(forTimeInterval: 0.1)
+                held = try session.scalar("SELECT pg_try_advisory_lock(?)", Self.lockKey) as Bool? == true
+            }
+        }
+        guard held else {
             session.close()
             let message = "another hotlined took the serving lock on \(session.address) while this one was disconnected"
             lockLost(message)
@@ -164,14 +177,14 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
         readerLock.lock()
         defer { readerLock.unlock() }
         for attempt in 0..<2 {
-            if reader == nil || reader!.connection.isClosed {
+            if reader == nil || !reader!.isUsable {
                 reader?.close()
                 reader = try connectPrimary()
             }
             do {
                 return try body(reader!)
             } catch {
-                guard reader!.connection.isClosed, attempt == 0 else { throw error }
+                guard !reader!.isUsable, attempt == 0 else { throw error }
                 reader = nil
             }
         }
@@ -235,6 +248,19 @@ final class PostgresSession: SQLConnection {
         return out
     }
 
+    /// The longest wait for one statement's answer (a COMMIT waiting for a synchronous standby
+    /// included). Past it the connection is closed and the statement fails: a server that
+    /// died without closing its sockets, or a standby that stopped confirming, does not hold
+    /// the writer (and its watchdog) forever. A commit cut off this way was not acknowledged;
+    /// the gateway's retry finds it, or stores it, by its ref.
+    static let answerTimeout: Double = 10
+    /// Set when a statement timed out: the connection is being closed.
+    private(set) var broken = false
+    /// The server process of this connection (to end it if it outlives this side).
+    var backendPID: Int64?
+
+    var isUsable: Bool { !broken && !connection.isClosed }
+
     private func run(_ sql: String, _ values: [SQLValue]) throws -> PostgresQueryResult {
         var binds = PostgresBindings(capacity: values.count)
         for v in values {
@@ -245,7 +271,15 @@ final class PostgresSession: SQLConnection {
             case .null: binds.appendNull()
             }
         }
-        return try connection.query(PostgresQuery(unsafeSQL: translate(sql), binds: binds), logger: logger).wait()
+        guard !broken else { throw PostgresEngine.Unavailable(description: "connection to \(address) was given up") }
+        let answer = Answer()
+        connection.query(PostgresQuery(unsafeSQL: translate(sql), binds: binds), logger: logger).whenComplete { answer.set($0) }
+        guard let result = answer.wait(seconds: Self.answerTimeout) else {
+            broken = true
+            connection.close().whenComplete { _ in }
+            throw PostgresEngine.Unavailable(description: "no answer from \(address) in \(Int(Self.answerTimeout)) s")
+        }
+        return try result.get()
     }
 
     @discardableResult
@@ -286,5 +320,27 @@ final class PostgresSession: SQLConnection {
             return "\(e.code)"
         }
         return "\(error)"
+    }
+}
+
+/// One statement's answer, handed from the event loop to the waiting thread.
+private final class Answer: @unchecked Sendable {
+    // @unchecked: `result` is guarded by `condition`.
+    private let condition = NSCondition()
+    private var result: Result<PostgresQueryResult, Error>?
+
+    func set(_ r: Result<PostgresQueryResult, Error>) {
+        condition.lock()
+        result = r
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait(seconds: Double) -> Result<PostgresQueryResult, Error>? {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil, condition.wait(until: deadline) {}
+        return result
     }
 }
