@@ -9,5 +9,8 @@ struct HotlineBenchCommand: AsyncParsableCommand {
         commandName: "hotline-bench",
         abstract: "Benchmarks and the crash-safety script; each prints its figures.",
         discussion: "Build with -c release. The intake load generator is hotline-loadgen.",
-        subcommands: [TriageCommand.self, EscalationCommand.self, RestartCommand.self, ConnectionsCommand.self, CrashCommand.self])
+        subcommands: [
+            TriageCommand.self, EscalationCommand.self, RestartCommand.self, ConnectionsCommand.self, CrashCommand.self,
+            PostgresCommand.self,
+        ])
 }
