@@ -10,4 +10,22 @@ struct BatchContext {
     /// Reports of this batch by "gateway\0ref": content hash and outcome.
     var reports: [String: (hash: String, result: Result<IntakeReceipt, HLPError>)] = [:]
     var outboxRecords = 0
+    /// PostgreSQL: rows held back and written together (see `DeferredRows`).
+    var deferred = DeferredRows()
+}
+
+/// PostgreSQL only: a run of reports is written with a few statements instead of a few per
+/// report (each statement is a round trip to the server). Before the batch, one query reads the
+/// earlier copies of its refs and one draws the numbers its new refs need; the new incidents and
+/// their intake records are then INSERTed many rows at a time, before any other job of the batch
+/// and at its end.
+struct DeferredRows {
+    var active = false
+    /// Earlier copies of the batch's refs, by "gateway\0ref".
+    var existing: [String: SQLRow] = [:]
+    /// Numbers drawn from the sequence for this batch's new refs, in order.
+    var numbers: [Int64] = []
+    var nextNumber = 0
+    var incidents: [[SQLValue]] = []
+    var outbox: [[SQLValue]] = []
 }

@@ -18,18 +18,22 @@ extension IncidentStore {
     /// once. The row is also the incident's history of escalations (STATUS reads it).
     func appendOutbox(
         _ db: SQLConnection, _ f: OutboxFacts, reason: EscalationReason, due: Timestamp, at: Timestamp, catchUp: Bool,
-        _ context: inout BatchContext
+        deferrable: Bool = false, _ context: inout BatchContext
     ) throws {
-        let inserted = try db.execute(
-            """
-            INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up)
-            VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)
-            ON CONFLICT DO NOTHING
-            """,
-            [
-                .int(context.nextOutboxSeq), .int(f.number), .int(Int64(f.level)), .text(reason.rawValue), .int(due.seconds),
-                .int(at.seconds), .text(f.assignedJSON), catchUp.sqlValue,
-            ])
+        let values: [SQLValue] = [
+            .int(context.nextOutboxSeq), .int(f.number), .int(Int64(f.level)), .text(reason.rawValue), .int(due.seconds),
+            .int(at.seconds), .text(""), .text(f.assignedJSON), catchUp.sqlValue,
+        ]
+        // A new incident's intake records cannot collide: held back with it (PostgreSQL).
+        let inserted =
+            deferrable && context.deferred.active
+            ? { context.deferred.outbox.append(values); return 1 }()
+            : try db.execute(
+                """
+                INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """, values)
         if inserted > 0 {
             context.outboxRecords += 1
             context.nextOutboxSeq += 1

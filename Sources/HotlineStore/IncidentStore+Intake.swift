@@ -42,7 +42,14 @@ extension IncidentStore {
         // SQLite: the writer's next number. PostgreSQL: the database's sequence, drawn only if
         // the ref is new (a failed commit still skips the numbers it drew).
         let number: Int64
-        if db.dialect == .postgresql {
+        if context.deferred.active {
+            if let earlier = context.deferred.existing[job.gateway.id + "\u{0}" + r.ref] { return Self.earlier(earlier, r) }
+            guard context.deferred.nextNumber < context.deferred.numbers.count else {
+                throw StoreCorruption(reason: "no incident number drawn for \(job.gateway.id) \(r.ref)")
+            }
+            number = context.deferred.numbers[context.deferred.nextNumber]
+            context.deferred.nextNumber += 1
+        } else if db.dialect == .postgresql {
             guard
                 let n: Int64 = try db.scalar(
                     "SELECT nextval('incident_number') WHERE NOT EXISTS (SELECT 1 FROM incident WHERE gateway = ? AND ref = ?)",
@@ -67,16 +74,12 @@ extension IncidentStore {
             (shelter?.responder.id).sqlValue, .text(shelterJSON), .int(p.ackDue.seconds), .int(p.attendDue.seconds),
             .int(p.ackDue.seconds), .text(receipt), .text(r.callback.rawValue),
         ]
-        let inserted = try db.execute(
-            """
-            INSERT INTO incident (id, gateway, ref, content_hash, commune, district, village, severity,
-                requested_severity, forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter,
-                caller, summary, reported_at, received_at, assigned, assigned_json, backups_json, shelter,
-                shelter_json, ack_due, attend_due, next_due, receipt, callback)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (gateway, ref) DO NOTHING
-            """, values)
-        guard inserted == 1 else { return try earlierReport(job, db) }
+        if context.deferred.active {
+            context.deferred.incidents.append(values)
+        } else {
+            let inserted = try db.execute(Self.insertOne, values)
+            guard inserted == 1 else { return try earlierReport(job, db) }
+        }
         context.nextID += 1
         if let shelter {
             context.heldPlaces[shelter.responder.id, default: 0] += 1
@@ -88,13 +91,13 @@ extension IncidentStore {
         if r.children > 0 || r.weapon || r.severity == .critical || capped {
             let facts = OutboxFacts(number: number, level: 0, assignedJSON: (p.assigned?.json ?? .null).jsonText)
             if r.children > 0 {
-                try appendOutbox(db, facts, reason: .childProtection, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
+                try appendOutbox(db, facts, reason: .childProtection, due: job.receivedAt, at: job.receivedAt, catchUp: false, deferrable: true, &context)
             }
             if r.weapon || r.severity == .critical {
-                try appendOutbox(db, facts, reason: .police, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
+                try appendOutbox(db, facts, reason: .police, due: job.receivedAt, at: job.receivedAt, catchUp: false, deferrable: true, &context)
             }
             if capped {
-                try appendOutbox(db, facts, reason: .shelterCap, due: job.receivedAt, at: job.receivedAt, catchUp: false, &context)
+                try appendOutbox(db, facts, reason: .shelterCap, due: job.receivedAt, at: job.receivedAt, catchUp: false, deferrable: true, &context)
             }
         }
         return .success(IntakeReceipt(incident: id, severity: r.severity.rawValue, duplicate: false, text: receipt))
@@ -108,11 +111,81 @@ extension IncidentStore {
             let row = try db.queryOne(
                 "SELECT id, severity, content_hash, receipt FROM incident WHERE gateway = ? AND ref = ?", job.gateway.id, r.ref)
         else { throw StoreCorruption(reason: "incident of \(job.gateway.id) \(r.ref)") }
+        return Self.earlier(row, r)
+    }
+
+    /// The earlier copy's receipt for the same content, a conflict for other content.
+    static func earlier(_ row: SQLRow, _ r: ReportRequest) -> Result<IntakeReceipt, HLPError> {
         guard (row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
         return .success(
             IntakeReceipt(
                 incident: IncidentID.text(row["id"]), severity: row["severity"], duplicate: false, text: row["receipt"]
             ).asDuplicate)
+    }
+
+    static let incidentColumns = """
+        id, gateway, ref, content_hash, commune, district, village, severity, requested_severity, forms, lat, lon, \
+        victims, children, vulnerable, injured, weapon, needs_shelter, caller, summary, reported_at, received_at, \
+        assigned, assigned_json, backups_json, shelter, shelter_json, ack_due, attend_due, next_due, receipt, callback
+        """
+
+    /// The INSERT of one incident (built once: the writer runs it for every report).
+    static let insertOne =
+        "INSERT INTO incident (\(incidentColumns)) VALUES " + placeholders(rows: 1, columns: 32) + " ON CONFLICT (gateway, ref) DO NOTHING"
+
+    /// `(?, …), (?, …)`: `rows` groups of `columns` placeholders.
+    static func placeholders(rows: Int, columns: Int) -> String {
+        let one = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: one, count: rows).joined(separator: ", ")
+    }
+
+    /// PostgreSQL, before a batch's jobs: reads the earlier copies of its refs and draws the
+    /// numbers its new refs need (two statements for the whole batch).
+    func prepareDeferred(_ batch: [WriterJob], _ db: SQLConnection, _ context: inout BatchContext) throws {
+        var keys: [(gateway: String, ref: String)] = []
+        var seen = Set<String>()
+        for job in batch {
+            guard case let .report(j) = job else { continue }
+            if seen.insert(j.gateway.id + "\u{0}" + j.request.ref).inserted { keys.append((j.gateway.id, j.request.ref)) }
+        }
+        context.deferred.active = true
+        guard !keys.isEmpty else { return }
+        for chunk in stride(from: 0, to: keys.count, by: 2000) {
+            let part = keys[chunk..<min(keys.count, chunk + 2000)]
+            let rows = try db.query(
+                "SELECT gateway, ref, id, severity, content_hash, receipt FROM incident WHERE (gateway, ref) IN (VALUES "
+                    + Self.placeholders(rows: part.count, columns: 2) + ")",
+                part.flatMap { [SQLValue.text($0.gateway), .text($0.ref)] })
+            for row in rows { context.deferred.existing[(row[0] as String) + "\u{0}" + (row[1] as String)] = row }
+        }
+        let needed = keys.count - context.deferred.existing.count
+        if needed > 0 {
+            context.deferred.numbers = try db.query(
+                "SELECT nextval('incident_number') FROM generate_series(1, ?)", needed
+            ).map { $0[0] }
+        }
+    }
+
+    /// PostgreSQL: writes the incidents and intake records held back, many rows per statement.
+    func flushDeferred(_ db: SQLConnection, _ context: inout BatchContext) throws {
+        let incidents = context.deferred.incidents
+        for chunk in stride(from: 0, to: incidents.count, by: 1000) {
+            let part = incidents[chunk..<min(incidents.count, chunk + 1000)]
+            let inserted = try db.execute(
+                "INSERT INTO incident (\(Self.incidentColumns)) VALUES " + Self.placeholders(rows: part.count, columns: part[chunk].count)
+                    + " ON CONFLICT (gateway, ref) DO NOTHING", Array(part.joined()))
+            // Only this writer inserts, and the refs were read first: every row is new.
+            guard inserted == part.count else { throw StoreCorruption(reason: "\(part.count - inserted) refs stored meanwhile") }
+        }
+        let outbox = context.deferred.outbox
+        for chunk in stride(from: 0, to: outbox.count, by: 4000) {
+            let part = outbox[chunk..<min(outbox.count, chunk + 4000)]
+            try db.execute(
+                "INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up) VALUES "
+                    + Self.placeholders(rows: part.count, columns: part[chunk].count), Array(part.joined()))
+        }
+        context.deferred.incidents.removeAll(keepingCapacity: true)
+        context.deferred.outbox.removeAll(keepingCapacity: true)
     }
 
     static func addHistory(_ db: SQLConnection, _ number: Int64, _ at: Timestamp, _ event: String, _ detail: JSONObject) throws {

@@ -246,9 +246,13 @@ public final class IncidentStore: @unchecked Sendable {
                 context = BatchContext(
                     heldPlaces: heldPlaces, heldByCommune: heldByCommune, nextID: nextID, nextOutboxSeq: nextOutboxSeq)
                 completions.removeAll(keepingCapacity: true)
+                if db.dialect == .postgresql { try prepareDeferred(batch, db, &context) }
                 for job in batch {
+                    // Other jobs may read what the reports before them wrote.
+                    if context.deferred.active, !job.isReport { try flushDeferred(db, &context) }
                     completions.append(try process(job, db, &context))
                 }
+                if context.deferred.active { try flushDeferred(db, &context) }
             }
         } catch {
             condition.lock()

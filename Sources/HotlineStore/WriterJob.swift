@@ -16,6 +16,11 @@ enum WriterJob: Sendable {
     case erasePersonalData(
         closedBefore: Timestamp, auditBefore: Timestamp?, now: Timestamp, completion: @Sendable (Result<Int, HLPError>) -> Void)
 
+    var isReport: Bool {
+        if case .report = self { return true }
+        return false
+    }
+
     func fail(_ error: HLPError) {
         switch self {
         case let .report(job): job.completion(.failure(error))

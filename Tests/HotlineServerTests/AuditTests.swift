@@ -7,8 +7,8 @@ import Testing
 /// listed by `hotlinectl audit`, never holding the data itself.
 @Suite(.serialized)
 struct AuditTests {
-    @Test func readsOfPersonalDataAndOperatorActionsAreAudited() throws {
-        let daemon = try DaemonProcess()
+    @Test(arguments: StoreBackend.allCases) func readsOfPersonalDataAndOperatorActionsAreAudited(backend: StoreBackend) throws {
+        let daemon = try DaemonProcess(backend: backend)
         try daemon.start()
         defer { daemon.kill(SIGTERM) }
         let c = try daemon.gateway("14638")

@@ -6,8 +6,8 @@ import Testing
 /// The operator CLI, the real `hotlinectl` binary against a real daemon.
 @Suite(.serialized)
 struct OperationsTests {
-    @Test func annualReportPrintsTheProvincesFigures() throws {
-        let daemon = try DaemonProcess()
+    @Test(arguments: StoreBackend.allCases) func annualReportPrintsTheProvincesFigures(backend: StoreBackend) throws {
+        let daemon = try DaemonProcess(backend: backend)
         try daemon.start()
         defer { daemon.kill(SIGTERM) }
         var gateways: [String: LineClient] = [:]
@@ -107,8 +107,8 @@ struct OperationsTests {
         #expect(try c.request("PING") == #"OK {"pong":true}"#)
     }
 
-    @Test func operatorCommandsAgainstARunningDaemon() throws {
-        let daemon = try DaemonProcess()
+    @Test(arguments: StoreBackend.allCases) func operatorCommandsAgainstARunningDaemon(backend: StoreBackend) throws {
+        let daemon = try DaemonProcess(backend: backend)
         try daemon.start()
         defer { daemon.kill(SIGTERM) }
         let c = try daemon.gateway("14638")

@@ -51,8 +51,8 @@ struct PersonalDataTests {
         for r in records { #expect(!r.jsonText.contains("MARKER")) }
     }
 
-    @Test func personalDataIsErasedAfterRetentionStatisticsStay() async throws {
-        let server = try await TestServer(inProcess: true) { $0.personalDataRetention = 180 * 86_400 }
+    @Test(arguments: StoreBackend.allCases) func personalDataIsErasedAfterRetentionStatisticsStay(backend: StoreBackend) async throws {
+        let server = try await TestServer(inProcess: true, backend: backend) { $0.personalDataRetention = 180 * 86_400 }
         let c = try server.gateway()
         let r = try okObject(try c.request(#"REPORT {"ref":"ret-1","severity":"low","forms":["sexual"],"caller":"0900","summary":"s"}"#))
         let id = r["incident"]!.stringValue!
