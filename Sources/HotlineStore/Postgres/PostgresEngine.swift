@@ -129,8 +129,15 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
             try session.execute("COMMIT")
             return result
         } catch {
-            if !session.isUsable {
-                logger.error("lost the PostgreSQL primary", metadata: ["pg.host": "\(session.address)", "error": "\(PostgresSession.describe(error))"])
+            // Only an error the server sent leaves the connection fit for a ROLLBACK; after any
+            // other (the connection failing), the connection is dropped at once: a ROLLBACK
+            // queued on a connection that was closing could wait out the statement limit.
+            let serverSaid = (error as? PSQLError)?.serverInfo != nil
+            if !session.isUsable || !serverSaid {
+                logger.error(
+                    "lost the PostgreSQL primary",
+                    metadata: ["pg.host": "\(session.address)", "error": "\(PostgresSession.describe(error))"])
+                session.close()
                 writer = nil
             } else if (try? session.execute("ROLLBACK")) == nil {
                 session.close()
