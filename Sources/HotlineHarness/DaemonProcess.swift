@@ -166,7 +166,14 @@ public final class DaemonProcess {
                 if let p = Self.port(lines, "] listening") {
                     port = p
                     tlsPort = Self.port(lines, "] listening (TLS)")
-                    if !wantsTLS || tlsPort != nil { return }
+                    if !wantsTLS || tlsPort != nil {
+                        // The control socket is a service of its own, started beside the
+                        // listener: wait for it too, so that hotlinectl finds it.
+                        if let control = controlSocket {
+                            while Date() < deadline, p > 0, !FileManager.default.fileExists(atPath: control) { usleep(5_000) }
+                        }
+                        return
+                    }
                 }
             }
             guard p.isRunning else { throw LineClient.Failure(description: "hotlined exited: \(self.log)") }
@@ -174,6 +181,9 @@ public final class DaemonProcess {
         }
         throw LineClient.Failure(description: "hotlined did not start listening: \(self.log)")
     }
+
+    /// The configured control socket (nil if the configuration cannot be read here).
+    private var controlSocket: String? { (try? Configuration.load(path: configPath))?.controlSocket }
 
     /// Whether the log since the last launch has a line ending in `suffix`.
     public func logged(_ suffix: String) -> Bool {
