@@ -39,8 +39,8 @@ extension IncidentStore {
                 ).shelter
             }
         }
-        // SQLite: the writer's next number. PostgreSQL: the database's sequence, drawn only if
-        // the ref is new (a failed commit still skips the numbers it drew).
+        // SQLite: the writer's next number. PostgreSQL: one of the numbers drawn from the sequence
+        // for this batch's new refs (see `prepareDeferred`).
         let number: Int64
         if context.deferred.active {
             if let earlier = context.deferred.existing[job.gateway.id + "\u{0}" + r.ref] { return Self.earlier(earlier, r) }
@@ -49,13 +49,6 @@ extension IncidentStore {
             }
             number = context.deferred.numbers[context.deferred.nextNumber]
             context.deferred.nextNumber += 1
-        } else if db.dialect == .postgresql {
-            guard
-                let n: Int64 = try db.scalar(
-                    "SELECT nextval('incident_number') WHERE NOT EXISTS (SELECT 1 FROM incident WHERE gateway = ? AND ref = ?)",
-                    job.gateway.id, r.ref)
-            else { return try earlierReport(job, db) }
-            number = n
         } else {
             number = context.nextID
         }
