@@ -33,9 +33,11 @@ public final class LineClient: @unchecked Sendable {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
-            let e = errno
-            close(fd)
-            throw Failure(description: "connect to \(host):\(port) failed: errno \(e)")
+            // No close here: every stored property is set, so a throw runs deinit, which
+            // closes the socket. Closing it here too closed whatever another thread had
+            // opened under the same number meanwhile (a Foundation pipe, in CI: "Bad file
+            // descriptor" in FileHandle).
+            throw Failure(description: "connect to \(host):\(port) failed: errno \(errno)")
         }
     }
 

@@ -259,10 +259,8 @@ final class UnixClient {
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard rc == 0 else {
-            close(fd)
-            throw LineClient.Failure(description: "connect \(path): errno \(errno)")
-        }
+        // deinit closes the socket when this throws (a close here too would close twice).
+        guard rc == 0 else { throw LineClient.Failure(description: "connect \(path): errno \(errno)") }
     }
 
     deinit { close(fd) }

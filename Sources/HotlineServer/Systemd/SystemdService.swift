@@ -42,7 +42,7 @@ public final class SystemdService: Service, Sendable {
         notifier.notify("READY=1\nSTATUS=\(statusLine())")
         logger.info("notified systemd: ready")
         var beats: [RepeatedTask] = []
-        var pinger: Task<Void, Never>?
+        var pinger: WatchdogPinger?
         if let watchdog {
             let nanoseconds = watchdog.components.seconds * 1_000_000_000 + watchdog.components.attoseconds / 1_000_000_000
             // Each event loop proves itself by running a task every half interval.
@@ -57,24 +57,21 @@ public final class SystemdService: Service, Sendable {
             let store = app.state.store
             let logger = self.logger
             let limit = UInt64(2 * nanoseconds)  // WATCHDOG_USEC
-            pinger = Task.detached {
-                var silent = false
-                while !Task.isCancelled {
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    let stuckLoops = progress.stale(now: now, limit: limit)
-                    let written = store.writerProgress
-                    let writerStuck = written < now && now - written > limit
-                    if stuckLoops.isEmpty && !writerStuck {
-                        notifier.notify("WATCHDOG=1")
-                        silent = false
-                    } else if !silent {
-                        silent = true
-                        logger.error(
-                            "not pinging the watchdog: no progress",
-                            metadata: ["stuck.loops": "\(stuckLoops)", "stuck.writer": "\(writerStuck)"])
-                    }
-                    try? await Task.sleep(nanoseconds: UInt64(nanoseconds))
+            // A thread of its own, not a task: the pings must not wait for a cooperative
+            // thread (two on two cores) that other work holds; what they vouch for is the
+            // event loops and the writer, checked above.
+            pinger = WatchdogPinger(interval: nanoseconds) {
+                let now = DispatchTime.now().uptimeNanoseconds
+                let stuckLoops = progress.stale(now: now, limit: limit)
+                let written = store.writerProgress
+                let writerStuck = written < now && now - written > limit
+                if stuckLoops.isEmpty && !writerStuck {
+                    notifier.notify("WATCHDOG=1")
+                    return nil
                 }
+                return ["stuck.loops": "\(stuckLoops)", "stuck.writer": "\(writerStuck)"]
+            } silenced: { stuck in
+                logger.error("not pinging the watchdog: no progress", metadata: stuck)
             }
         }
         await cancelWhenGracefulShutdown {
@@ -85,7 +82,7 @@ public final class SystemdService: Service, Sendable {
             }
         }
         notifier.notify("STOPPING=1\nSTATUS=stopping: finishing what is being committed")
-        pinger?.cancel()
+        pinger?.stop()
         for beat in beats { beat.cancel() }
     }
 }
@@ -104,5 +101,41 @@ final class LoopProgress: Sendable {
     /// The loops whose last beat is older than `limit`.
     func stale(now: UInt64, limit: UInt64) -> [Int] {
         beats.withLockedValue { beats in beats.indices.filter { beats[$0] < now && now - beats[$0] > limit } }
+    }
+}
+
+/// Runs `ping` every `interval` on a thread of its own until `stop`. `ping` returns nil when it
+/// pinged, or what is stuck; `silenced` hears that once each time the pings stop.
+final class WatchdogPinger: Sendable {
+    private let stopped = ConditionLock(value: false)
+
+    init(
+        interval nanoseconds: Int64, ping: @escaping @Sendable () -> Logger.Metadata?,
+        silenced: @escaping @Sendable (Logger.Metadata) -> Void
+    ) {
+        let stopped = self.stopped
+        let seconds = Double(nanoseconds) / 1e9
+        let thread = Thread {
+            var silent = false
+            while true {
+                if let stuck = ping() {
+                    if !silent { silenced(stuck) }
+                    silent = true
+                } else {
+                    silent = false
+                }
+                if stopped.lock(whenValue: true, timeoutSeconds: seconds) {
+                    stopped.unlock()
+                    return
+                }
+            }
+        }
+        thread.name = "watchdog"
+        thread.start()
+    }
+
+    func stop() {
+        stopped.lock()
+        stopped.unlock(withValue: true)
     }
 }
