@@ -3,6 +3,7 @@ import Foundation
 import HotlineCore
 import HotlineServer
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Testing
 
@@ -100,6 +101,33 @@ struct SystemdTests {
         #expect(log.contains("listen.inherited=true"), "\(log)")
         daemon.kill(SIGTERM)
         #expect(daemon.process?.terminationStatus == 0)
+    }
+}
+
+/// Notifications never hold their sender: a receiver that does not read fills its queue (10
+/// datagrams), and a blocking send would hang the watchdog's thread and the shutdown with it.
+@Suite struct NotifierTests {
+    @Test func aFullQueueDropsTheMessageInsteadOfBlocking() throws {
+        let folder = temporaryFolder()
+        let socket = try NotifySocket(folder: folder)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.path])
+        let queue = Int((try? String(contentsOfFile: "/proc/sys/net/unix/max_dgram_qlen", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 10
+        // Sends until one is refused, on a thread of its own (a blocking send would hang it).
+        let done = DispatchSemaphore(value: 0)
+        let accepted = NIOLockedValueBox(0)
+        Thread {
+            while accepted.withLockedValue({ $0 }) < 1000, notifier.notify("STATUS=\(accepted.withLockedValue { $0 })") {
+                accepted.withLockedValue { $0 += 1 }
+            }
+            done.signal()
+        }.start()
+        #expect(done.wait(timeout: .now() + 30) == .success, "notify blocked on a full queue")
+        // The kernel queues max_dgram_qlen datagrams (one more, by its comparison), then refuses.
+        #expect((queue...queue + 1).contains(accepted.withLockedValue { $0 }), "\(accepted.withLockedValue { $0 }) queued")
+        // The receiver catches up: what was queued arrives, and sending works again.
+        #expect(socket.receive() == "STATUS=0")
+        #expect(notifier.notify("WATCHDOG=1"))
     }
 }
 

@@ -33,13 +33,27 @@ public struct SystemdNotifier: Sendable {
         }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
         let payload = Array(message.utf8)
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
+        // Never blocks for long: a receiver that does not read (its queue holds 10 datagrams
+        // by default) would otherwise hold the sender in sendto for good, the watchdog's
+        // thread or the status loop, and with it the shutdown. A full queue is retried for
+        // up to a second, then the message is dropped.
+        for attempt in 0..<Self.fullQueueAttempts {
+            let sent = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    payload.withUnsafeBytes {
+                        sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length)
+                    }
+                }
             }
+            if sent == payload.count { return true }
+            guard sent < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { return false }
+            if attempt + 1 < Self.fullQueueAttempts { usleep(50_000) }
         }
-        return sent == payload.count
+        return false
     }
+
+    /// Attempts, 50 ms apart, while the receiver's queue is full.
+    static let fullQueueAttempts = 20
 
     /// Half of `$WATCHDOG_USEC`, if the watchdog is on for this process.
     public static func watchdogInterval(environment: [String: String] = ProcessInfo.processInfo.environment)
