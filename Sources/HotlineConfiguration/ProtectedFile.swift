@@ -13,8 +13,11 @@ public enum ProtectedFile {
     /// - Parameter what: what the file is, for the message ("gateway token file").
     /// - Parameter allowGroupWritable: for a tool that is about to rewrite the file with a safe
     ///   mode (`hotlinectl token issue`).
-    public static func read(_ path: String, what: String, allowGroupWritable: Bool = false) throws(ConfigurationError)
-        -> String
+    /// - Parameter secret: the file holds a secret (a password): other users must not even
+    ///   read it (its group may, for `chmod 0640` with the service's group), as libpq demands
+    ///   of `.pgpass`.
+    public static func read(_ path: String, what: String, allowGroupWritable: Bool = false, secret: Bool = false)
+        throws(ConfigurationError) -> String
     {
         var st = stat()
         guard stat(path, &st) == 0 else {
@@ -28,6 +31,11 @@ public enum ProtectedFile {
             throw ConfigurationError(
                 "\(path) (\(what)): mode \(mode) lets \(st.st_mode & S_IWOTH != 0 ? "every user" : "its group") change it; refusing it (run: chmod go-w \(path))"
             )
+        }
+        if secret, st.st_mode & (S_IROTH | S_IWOTH) != 0 {
+            let mode = String(st.st_mode & 0o777, radix: 8)
+            throw ConfigurationError(
+                "\(path) (\(what)): mode \(mode) lets every user read it; refusing it (run: chmod o-rwx \(path))")
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {

@@ -99,6 +99,16 @@ public final class PostgresCluster: @unchecked Sendable {
         return (code, text)
     }
 
+    /// A login role (superuser, for the daemon's schema) that must give `password` on
+    /// loopback: a `scram-sha-256` line for it alone, before the trust lines.
+    public func addPasswordRole(_ role: String, password: String) throws {
+        try psql("CREATE ROLE \(role) LOGIN SUPERUSER PASSWORD '\(password)'", database: "postgres")
+        let hba = data + "/pg_hba.conf"
+        let rules = try String(contentsOfFile: hba, encoding: .utf8)
+        try ("host all \(role) 127.0.0.1/32 scram-sha-256\n" + rules).write(toFile: hba, atomically: false, encoding: .utf8)
+        try psql("SELECT pg_reload_conf()", database: "postgres")
+    }
+
     /// Runs SQL through psql as the superuser; its output (`-At`: bare values).
     @discardableResult
     public func psql(_ sql: String, database: String = "hotline") throws -> String {

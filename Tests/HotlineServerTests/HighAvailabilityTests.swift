@@ -148,6 +148,42 @@ enum GatewayLoad {
         return records
     }
 
+    /// The daemon logs in with the password from `password_file`; a password file other users
+    /// may read, or a wrong password, stops it at start with the reason (exit 78).
+    @Test func theDaemonLogsInWithItsPasswordFile() throws {
+        let cluster = try PostgresCluster.shared()
+        let url = try PostgresCluster.newDatabase()
+        let role = "hl" + UUID().uuidString.prefix(8).lowercased()
+        try cluster.addPasswordRole(role, password: "correct horse")
+        let daemon = try DaemonProcess { c in
+            c.storage.backend = .postgresql
+            c.storage.url = url.replacingOccurrences(of: "postgresql://postgres@", with: "postgresql://\(role)@")
+            c.storage.passwordFile = "pg.password"
+        }
+        let passwordFile = daemon.folder + "/pg.password"
+        func writePassword(_ text: String, mode: mode_t) throws {
+            try text.write(toFile: passwordFile, atomically: false, encoding: .utf8)
+            chmod(passwordFile, mode)
+        }
+        try writePassword("correct horse\n", mode: 0o600)
+        try daemon.start()
+        let c = try daemon.gateway()
+        #expect(try c.request(#"REPORT {"ref":"pw-1","severity":"low","forms":["economic"]}"#).hasPrefix("OK "))
+        daemon.kill(SIGTERM)
+        #expect(daemon.process?.terminationStatus == 0)
+        #expect(try cluster.psql("SELECT count(*) FROM incident", database: String(url.split(separator: "/").last!)) == "1")
+
+        try writePassword("correct horse\n", mode: 0o644)
+        let (readable, why) = try DaemonProcess.runHotlined(["--config", daemon.configPath])
+        #expect(readable == 78)
+        #expect(why.contains("\(passwordFile) (PostgreSQL password file): mode 644 lets every user read it"), "\(why)")
+
+        try writePassword("wrong horse\n", mode: 0o600)
+        let (wrong, reason) = try DaemonProcess.runHotlined(["--config", daemon.configPath])
+        #expect(wrong == 78)
+        #expect(reason.contains("password authentication failed for user \"\(role)\""), "\(reason)")
+    }
+
     @Test func theSecondDaemonWaitsThenTakesOverFromAKilledFirst() async throws {
         let url = try PostgresCluster.newDatabase()
         func node() throws -> DaemonProcess {

@@ -56,12 +56,7 @@ import Testing
         let cluster = try PostgresCluster.shared()
         let url = try PostgresCluster.newDatabase()
         let role = "pw" + UUID().uuidString.prefix(8).lowercased()
-        try cluster.psql("CREATE ROLE \(role) LOGIN SUPERUSER PASSWORD 'right horse battery'", database: "postgres")
-        // This role (only) must give a password on loopback: a line before the trust lines.
-        let hba = cluster.data + "/pg_hba.conf"
-        let rules = try String(contentsOfFile: hba, encoding: .utf8)
-        try ("host all \(role) 127.0.0.1/32 scram-sha-256\n" + rules).write(toFile: hba, atomically: false, encoding: .utf8)
-        try cluster.psql("SELECT pg_reload_conf()", database: "postgres")
+        try cluster.addPasswordRole(role, password: "right horse battery")
         let roleURL = url.replacingOccurrences(of: "postgresql://postgres@", with: "postgresql://\(role)@")
         let store = try IncidentStore(postgres: try Self.engine(roleURL, password: "right horse battery"))
         #expect(try store.incidentCount() == 0)

@@ -75,7 +75,7 @@ public final class HotlineApp: Sendable {
         case .postgresql:
             var password: String?
             if let file = storage.passwordFile {
-                password = try ProtectedFile.read(file, what: "PostgreSQL password file")
+                password = try ProtectedFile.read(file, what: "PostgreSQL password file", secret: true)
                     .trimmingCharacters(in: .newlines)
             }
             let location: PostgresLocation
