@@ -118,6 +118,7 @@ let package = Package(
                 "HotlineCore", "HotlineStore", "HotlineHarness", "HotlineConfiguration",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HotlineCore
+import HotlineHarness
 import HotlineStore
 
 /// Fills a store with many incidents at once, for the restart and escalation benchmarks.
@@ -36,5 +37,29 @@ public enum StoreSeeder {
                 ])
             }
         }
+    }
+
+    /// The same open incidents in the database `database` of `cluster` (already migrated by
+    /// the store), in one statement.
+    public static func seedPostgres(
+        _ cluster: PostgresCluster, database: String = "hotline", open: Int, due: Timestamp, spread: Int = 1,
+        commune: String = "14320"
+    ) throws {
+        let reported = due.seconds - 600
+        let d = "(\(due.seconds) + i % \(max(1, spread)))"
+        try cluster.psql(
+            """
+            INSERT INTO incident (id, gateway, ref, content_hash, commune, district, severity, requested_severity,
+                forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter, reported_at,
+                received_at, state, assigned, assigned_json, backups_json, shelter_json, ack_due, attend_due,
+                next_due, closed_at, receipt)
+            SELECT nextval('incident_number'), 'HL-\(commune)', 'seed-' || i, 'x', '\(commune)', '369', 'normal', 'normal',
+                'physical', 20.28, 105.96, 1, 0, 0, 0, 0, 0, \(reported), \(reported), 'open', 'PG-\(commune)-01',
+                '{"id":"PG-\(commune)-01","kind":"prevention_group","name":"G","phone":"000","distance_m":1}',
+                '[{"id":"TA-\(commune)-01","kind":"trusted_address","name":"T","phone":"000","distance_m":2}]',
+                'null', \(d), \(d) + 3600, \(d), NULL, '{}'
+            FROM generate_series(0, \(open - 1)) AS i;
+            ANALYZE incident;
+            """, database: database)
     }
 }

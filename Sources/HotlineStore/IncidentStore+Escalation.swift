@@ -50,6 +50,9 @@ extension IncidentStore {
             FROM incident WHERE next_due <= ? ORDER BY next_due, id LIMIT ?
             """, run.now.seconds, Self.maxEscalationsPerRun + 1)
         var count = 0
+        // On PostgreSQL every statement is a round trip: the run's writes are gathered and sent
+        // as a few multi-row statements at its end (SQLite runs them one by one, in process).
+        var gathered: EscalationWrites? = db.dialect == .postgresql ? EscalationWrites() : nil
         // Columns by position (as selected above): a name lookup per column per row showed in
         // the profile of a 100,000-deadline storm.
         for row in rows.prefix(Self.maxEscalationsPerRun) {
@@ -65,7 +68,11 @@ extension IncidentStore {
             guard let decision = EscalationPolicy.decide(facts, now: run.now, windows: run.deadlines, ladder: run.ladder)
             else {
                 // Nothing watched is due (state changed): stop watching.
-                try db.execute("UPDATE incident SET next_due = NULL WHERE id = ?", number)
+                if gathered != nil {
+                    gathered!.unwatched.append(.int(number))
+                } else {
+                    try db.execute("UPDATE incident SET next_due = NULL WHERE id = ?", number)
+                }
                 continue
             }
             // The assignee's JSON as stored, unless the escalation hands the case to a backup.
@@ -76,6 +83,20 @@ extension IncidentStore {
                 assignedID = JSONText.stringMember(backups[b], "id")
             }
             let dueColumn = decision.reason == .ackOverdue ? "ack_due" : "attend_due"
+            let catchUp = decision.due < run.startedAt && (row[10] as Int64) < run.startedAt.seconds
+            let outboxFacts = OutboxFacts(number: number, level: decision.level, assignedJSON: assignedJSON)
+            if gathered != nil {
+                let next = SQLValue.int(decision.nextDue.seconds)
+                let ackDue: SQLValue = decision.reason == .ackOverdue ? next : ((row[4] as Int64?).map { .int($0) } ?? .null)
+                let attendDue: SQLValue = decision.reason == .ackOverdue ? ((row[5] as Int64?).map { .int($0) } ?? .null) : next
+                gathered!.updates.append([
+                    .int(number), .int(Int64(decision.level)), ackDue, attendDue, next,
+                    assignedID.map { .text($0) } ?? .null, .text(assignedJSON),
+                ])
+                gathered!.outbox.append((outboxFacts, decision.reason, decision.due, catchUp))
+                count += 1
+                continue
+            }
             if let assignedID {
                 try db.execute(
                     "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ?, assigned = ?, assigned_json = ? WHERE id = ?",
@@ -89,16 +110,62 @@ extension IncidentStore {
                     [.int(Int64(decision.level)), .int(decision.nextDue.seconds), .int(decision.nextDue.seconds), .int(number)])
             }
             // The outbox row is the escalation's only record: STATUS shows it in the history.
-            try appendOutbox(
-                db,
-                OutboxFacts(number: number, level: decision.level, assignedJSON: assignedJSON),
-                // Missed while the daemon was down: the deadline passed before this run of the
-                // daemon began, for an incident it already had (not one forwarded late since).
-                reason: decision.reason, due: decision.due, at: run.now,
-                catchUp: decision.due < run.startedAt && (row[10] as Int64) < run.startedAt.seconds, &context)
+            // Missed while the daemon was down (catch-up): the deadline passed before this run of
+            // the daemon began, for an incident it already had (not one forwarded late since).
+            try appendOutbox(db, outboxFacts, reason: decision.reason, due: decision.due, at: run.now, catchUp: catchUp, &context)
             count += 1
         }
+        if let gathered { try write(gathered, at: run.now, db, &context) }
         return (count, rows.count > Self.maxEscalationsPerRun)
+    }
+
+    /// A PostgreSQL run's writes, in multi-row statements (1,000 rows each): the incidents no
+    /// longer watched, the escalated incidents' new level, deadlines and assignee, and their
+    /// outbox rows with the next `seq`s. Should an outbox row collide with one already recorded
+    /// (the same incident, level, reason and due), the rows are written one by one instead,
+    /// the collision skipped and `seq` kept gapless, as on SQLite.
+    private func write(_ w: EscalationWrites, at: Timestamp, _ db: SQLConnection, _ context: inout BatchContext) throws {
+        for part in w.unwatched.chunked(1000) {
+            try db.execute(
+                "UPDATE incident SET next_due = NULL WHERE id IN (" + Array(repeating: "?", count: part.count).joined(separator: ", ") + ")",
+                Array(part))
+        }
+        let row = "(?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text)"
+        for part in w.updates.chunked(1000) {
+            try db.execute(
+                """
+                UPDATE incident AS i SET level = v.level, ack_due = v.ack_due, attend_due = v.attend_due,
+                    next_due = v.next_due, assigned = coalesce(v.assigned, i.assigned), assigned_json = v.assigned_json
+                FROM (VALUES \(Array(repeating: row, count: part.count).joined(separator: ", ")))
+                    AS v(id, level, ack_due, attend_due, next_due, assigned, assigned_json)
+                WHERE i.id = v.id
+                """, Array(part.joined()))
+        }
+        guard !w.outbox.isEmpty else { return }
+        try db.execute("SAVEPOINT escalation_outbox")
+        do {
+            var seq = context.nextOutboxSeq
+            let rows: [[SQLValue]] = w.outbox.map { o in
+                defer { seq += 1 }
+                return [
+                    .int(seq), .int(o.facts.number), .int(Int64(o.facts.level)), .text(o.reason.rawValue), .int(o.due.seconds),
+                    .int(at.seconds), .text(""), .text(o.facts.assignedJSON), o.catchUp.sqlValue,
+                ]
+            }
+            for part in rows.chunked(1000) {
+                try db.execute(
+                    "INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up) VALUES "
+                        + Self.placeholders(rows: part.count, columns: 9), Array(part.joined()))
+            }
+            try db.execute("RELEASE SAVEPOINT escalation_outbox")
+            context.nextOutboxSeq = seq
+            context.outboxRecords += rows.count
+        } catch where PostgresSession.isUniqueViolation(error) {
+            try db.execute("ROLLBACK TO SAVEPOINT escalation_outbox")
+            for o in w.outbox {
+                try appendOutbox(db, o.facts, reason: o.reason, due: o.due, at: at, catchUp: o.catchUp, &context)
+            }
+        }
     }
 
     /// The earliest watched deadline, if any.
@@ -149,4 +216,18 @@ extension IncidentStore {
 
     /// Records that the queue file holds every record up to `seq` (committed with the next batch).
     public func noteQueueWritten(seq: Int64, hash: String) { enqueue(.queueWritten(seq: seq, hash: hash)) }
+}
+
+/// What a PostgreSQL escalation run writes, gathered (see `IncidentStore.write(_:at:_:_:)`).
+struct EscalationWrites {
+    var unwatched: [SQLValue] = []
+    var updates: [[SQLValue]] = []
+    var outbox: [(facts: OutboxFacts, reason: EscalationReason, due: Timestamp, catchUp: Bool)] = []
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min(count, $0 + size)] }
+    }
 }

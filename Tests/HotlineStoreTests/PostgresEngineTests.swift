@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import HotlineHarness
 @testable import HotlineStore
 import Logging
@@ -48,6 +49,40 @@ import Testing
             "SELECT application_name FROM pg_stat_activity WHERE datname = '\(Self.databaseName(url))' ORDER BY 1", database: "postgres")
         #expect(names.split(separator: "\n").allSatisfy { $0 == "hotlined" } && !names.isEmpty, "\(names)")
         engine.close()
+    }
+
+    /// A run's escalations go to PostgreSQL in multi-row statements; should one outbox row
+    /// collide with a recorded one (same incident, level, reason and due), the run writes them
+    /// one by one instead: the collision is skipped, the others recorded, `seq` gapless.
+    @Test func anOutboxCollisionIsSkippedAndSeqStaysGapless() async throws {
+        let cluster = try PostgresCluster.shared()
+        let url = try PostgresCluster.newDatabase()
+        let database = Self.databaseName(url)
+        let store = try IncidentStore(postgres: try Self.engine(url))
+        defer { store.close() }
+        for ref in ["c1", "c2", "c3"] {
+            _ = try await store.submit(StoreFixtures.request(#"{"ref":"\#(ref)","severity":"high","forms":["physical"]}"#)).get()
+        }
+        let before = Int(try cluster.psql("SELECT count(*) FROM outbox", database: database)) ?? -1
+        try cluster.psql(
+            """
+            INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up)
+            SELECT 1000, id, 1, 'ack_overdue', ack_due, 0, '', 'null', 0 FROM incident WHERE ref = 'c2'
+            """, database: database)
+        let due = StoreFixtures.now.adding(seconds: DeadlineTable.defaults[.high].ack)
+        #expect(await store.escalate(at: due) == 3)
+        let seqs = try cluster.psql("SELECT seq FROM outbox ORDER BY seq", database: database).split(separator: "\n").map { Int($0)! }
+        #expect(seqs == Array(1...(before + 2)) + [1000], "\(seqs)")
+        let perRef = try cluster.psql(
+            "SELECT i.ref || ':' || count(*) FROM outbox o JOIN incident i ON i.id = o.incident WHERE o.level = 1 GROUP BY i.ref ORDER BY i.ref",
+            database: database)
+        #expect(perRef == "c1:1\nc2:1\nc3:1")
+        // Every incident moved on: level 1, the next deadline set.
+        #expect(try cluster.psql("SELECT count(*) FROM incident WHERE level = 1 AND next_due > \(due.seconds)", database: database) == "3")
+        // And the next run numbers on from there.
+        #expect(await store.escalate(at: due.adding(seconds: DeadlineTable.defaults[.high].ack)) == 3)
+        let after = try cluster.psql("SELECT seq FROM outbox WHERE seq < 1000 ORDER BY seq", database: database).split(separator: "\n").map { Int($0)! }
+        #expect(after == Array(1...(before + 5)), "\(after)")
     }
 
     /// The password comes from `password_file` (never the URL); a wrong one is refused with

@@ -337,6 +337,11 @@ final class PostgresSession: SQLConnection {
         }
     }
 
+    /// Whether the server refused a statement for a duplicate key (SQLSTATE 23505).
+    static func isUniqueViolation(_ error: Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+
     /// An error's text: PostgreSQL's own message when the server sent one.
     static func describe(_ error: Error) -> String {
         if let e = error as? PSQLError {
