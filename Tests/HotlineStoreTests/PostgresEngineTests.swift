@@ -18,6 +18,15 @@ import Testing
 
     private static func databaseName(_ url: String) -> String { String(url.split(separator: "/").last ?? "") }
 
+    /// The store's `?` placeholders become `$1, $2, …`, except inside quoted text.
+    @Test func placeholdersAreNumberedOutsideQuotes() {
+        #expect(
+            PostgresSession.numberedPlaceholders("SELECT '?', ? FROM t WHERE a = ? AND b = 'x?y' AND c IN (?, ?)")
+                == "SELECT '?', $1 FROM t WHERE a = $2 AND b = 'x?y' AND c IN ($3, $4)")
+        let many = "VALUES " + Array(repeating: "(?, 'é?', ?)", count: 600).joined(separator: ", ")
+        #expect(PostgresSession.numberedPlaceholders(many).hasSuffix("($1199, 'é?', $1200)"))
+    }
+
     /// A receipt must mean the disk: with `synchronous_commit = off` the engine refuses to
     /// start, saying why and how to override it; overridden, it runs.
     @Test func synchronousCommitOffIsRefusedUnlessAllowed() throws {

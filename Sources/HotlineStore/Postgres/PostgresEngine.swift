@@ -246,24 +246,32 @@ final class PostgresSession: SQLConnection {
 
     deinit { close() }
 
-    /// `?` placeholders as `$1, $2, …` (outside quoted text).
+    /// `?` placeholders as `$1, $2, …` (outside quoted text). Byte by byte: the multi-row
+    /// INSERTs are long, and walking them as Characters showed in the intake profile (4 % of
+    /// the daemon's samples).
     func translate(_ sql: String) -> String {
         if let t = translated[sql] { return t }
-        var out = ""
-        out.reserveCapacity(sql.utf8.count + 16)
+        let result = Self.numberedPlaceholders(sql)
+        if translated.count < 512 { translated[sql] = result }
+        return result
+    }
+
+    static func numberedPlaceholders(_ sql: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(sql.utf8.count + sql.utf8.count / 2)
         var n = 0
         var quoted = false
-        for c in sql {
-            if c == "'" { quoted.toggle() }
-            if c == "?" && !quoted {
+        for b in sql.utf8 {
+            if b == UInt8(ascii: "'") { quoted.toggle() }
+            if b == UInt8(ascii: "?") && !quoted {
                 n += 1
-                out += "$\(n)"
+                out.append(UInt8(ascii: "$"))
+                out.append(contentsOf: String(n).utf8)
             } else {
-                out.append(c)
+                out.append(b)
             }
         }
-        if translated.count < 512 { translated[sql] = out }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The longest wait for one statement's answer (a COMMIT waiting for a synchronous standby
