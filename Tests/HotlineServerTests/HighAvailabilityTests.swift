@@ -191,6 +191,8 @@ enum GatewayLoad {
                 Self.fastDeadlines(&c)
                 c.storage.backend = .postgresql
                 c.storage.url = url
+                // Small queue files, so that both nodes' queues rotate and are checked across files.
+                c.queueRotateBytes = 256 << 10
             }
         }
         let a = try node()
@@ -236,12 +238,13 @@ enum GatewayLoad {
         }
         let levels = Set(records.compactMap { $0["level"]?.jsonText })
         #expect(levels.contains("1"))  // deadlines were escalated, not only intake records
-        // A's file (cut by the SIGKILL) is a prefix of B's, line for line.
-        let aLines = ((try? String(contentsOfFile: a.folder + "/data/escalations.jsonl", encoding: .utf8)) ?? "")
-            .split(separator: "\n").filter { $0.hasSuffix("}") }
-        let bLines = try String(contentsOfFile: b.folder + "/data/escalations.jsonl", encoding: .utf8).split(separator: "\n")
+        // A's queue (cut by the SIGKILL) is a prefix of B's, line for line, across rotated files.
+        let aLines = try queueLines(a.folder + "/data/escalations.jsonl")
+        let bLines = try queueLines(b.folder + "/data/escalations.jsonl")
         #expect(!aLines.isEmpty)
-        #expect(Array(bLines.prefix(aLines.count)) == aLines)
+        #expect(FileManager.default.fileExists(atPath: b.folder + "/data/escalations.jsonl.1"), "B's queue did not rotate")
+        let matching = zip(aLines, bLines).prefix { $0 == $1 }.count
+        #expect(matching == aLines.count, "A's line \(matching + 1) of \(aLines.count) differs from B's (B has \(bLines.count))")
     }
 
     @Test func failoverToTheSynchronousStandbyLosesNoReceipt() async throws {

@@ -3,13 +3,7 @@ import HotlineCore
 
 /// Reads an escalation queue and its rotated files, oldest first, and checks seq and chain.
 func readQueue(_ path: String) throws -> (records: [JSONObject], verifier: QueueVerifier) {
-    var files: [String] = []
-    var i = 1
-    while FileManager.default.fileExists(atPath: "\(path).\(i)") {
-        files.insert("\(path).\(i)", at: 0)
-        i += 1
-    }
-    if FileManager.default.fileExists(atPath: path) { files.append(path) }
+    let files = queueFiles(path)
     var verifier = QueueVerifier()
     var records: [JSONObject] = []
     for f in files {
@@ -30,4 +24,23 @@ func eventually(seconds: Double = 15, _ condition: () throws -> Bool) async thro
         try await Task.sleep(nanoseconds: 50_000_000)
     }
     return try condition()
+}
+
+/// The queue's files, oldest first: the rotated ones (`.N` … `.1`), then the current one.
+func queueFiles(_ path: String) -> [String] {
+    var files: [String] = []
+    var i = 1
+    while FileManager.default.fileExists(atPath: "\(path).\(i)") {
+        files.insert("\(path).\(i)", at: 0)
+        i += 1
+    }
+    if FileManager.default.fileExists(atPath: path) { files.append(path) }
+    return files
+}
+
+/// Every whole line of the queue, oldest first, across rotated files (a last line cut by a
+/// SIGKILL is left out).
+func queueLines(_ path: String) throws -> [Substring] {
+    try queueFiles(path).flatMap { try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n") }
+        .filter { $0.hasSuffix("}") }
 }
