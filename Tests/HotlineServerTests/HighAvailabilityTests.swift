@@ -191,8 +191,10 @@ enum GatewayLoad {
                 Self.fastDeadlines(&c)
                 c.storage.backend = .postgresql
                 c.storage.url = url
-                // Small queue files, so that both nodes' queues rotate and are checked across files.
+                // Small queue files, so that the queues rotate and are checked across files; all
+                // of them kept (2 s deadlines write tens of MB in a slow run).
                 c.queueRotateBytes = 256 << 10
+                c.queueKeepFiles = 1000
             }
         }
         let a = try node()
