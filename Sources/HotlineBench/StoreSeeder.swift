@@ -6,6 +6,20 @@ import HotlineStore
 
 /// Fills a store with many incidents at once, for the restart and escalation benchmarks.
 public enum StoreSeeder {
+    static let columns = """
+        gateway, ref, content_hash, commune, district, severity, requested_severity, forms, lat, lon, victims, children,
+        vulnerable, injured, weapon, needs_shelter, reported_at, received_at, state, assigned, assigned_json, backups_json,
+        shelter_json, ack_due, attend_due, next_due, closed_at, receipt
+        """
+
+    /// The seeded incidents' assignee and backup (SQL literals: assigned_json, backups_json).
+    static func responders(_ commune: String) -> String {
+        """
+        '{"id":"PG-\(commune)-01","kind":"prevention_group","name":"G","phone":"000","distance_m":1}', \
+        '[{"id":"TA-\(commune)-01","kind":"trusted_address","name":"T","phone":"000","distance_m":2}]'
+        """
+    }
+
     /// Creates (migrates) the database at `path`, then inserts `closed` closed incidents and
     /// `open` open ones whose acknowledgement deadline is `due`.
     /// With `spread` > 1, the open incidents' deadlines are spread evenly over that many seconds
@@ -17,15 +31,9 @@ public enum StoreSeeder {
         try queue.write { db in
             let statement = try db.makeStatement(
                 sql: """
-                    INSERT INTO incident (gateway, ref, content_hash, commune, district, severity, requested_severity,
-                        forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter, reported_at,
-                        received_at, state, assigned, assigned_json, backups_json, shelter_json, ack_due, attend_due,
-                        next_due, closed_at, receipt)
+                    INSERT INTO incident (\(columns))
                     VALUES ('HL-\(commune)', ?, 'x', '\(commune)', '369', 'normal', 'normal', 'physical', 20.28, 105.96,
-                        1, 0, 0, 0, 0, 0, ?, ?, ?, 'PG-\(commune)-01',
-                        '{"id":"PG-\(commune)-01","kind":"prevention_group","name":"G","phone":"000","distance_m":1}',
-                        '[{"id":"TA-\(commune)-01","kind":"trusted_address","name":"T","phone":"000","distance_m":2}]',
-                        'null', ?, ?, ?, ?, '{}')
+                        1, 0, 0, 0, 0, 0, ?, ?, ?, 'PG-\(commune)-01', \(responders(commune)), 'null', ?, ?, ?, ?, '{}')
                     """)
             let reported = due.seconds - 600
             for i in 0..<(closed + open) {
@@ -49,15 +57,10 @@ public enum StoreSeeder {
         let d = "(\(due.seconds) + i % \(max(1, spread)))"
         try cluster.psql(
             """
-            INSERT INTO incident (id, gateway, ref, content_hash, commune, district, severity, requested_severity,
-                forms, lat, lon, victims, children, vulnerable, injured, weapon, needs_shelter, reported_at,
-                received_at, state, assigned, assigned_json, backups_json, shelter_json, ack_due, attend_due,
-                next_due, closed_at, receipt)
+            INSERT INTO incident (id, \(columns))
             SELECT nextval('incident_number'), 'HL-\(commune)', 'seed-' || i, 'x', '\(commune)', '369', 'normal', 'normal',
                 'physical', 20.28, 105.96, 1, 0, 0, 0, 0, 0, \(reported), \(reported), 'open', 'PG-\(commune)-01',
-                '{"id":"PG-\(commune)-01","kind":"prevention_group","name":"G","phone":"000","distance_m":1}',
-                '[{"id":"TA-\(commune)-01","kind":"trusted_address","name":"T","phone":"000","distance_m":2}]',
-                'null', \(d), \(d) + 3600, \(d), NULL, '{}'
+                \(responders(commune)), 'null', \(d), \(d) + 3600, \(d), NULL, '{}'
             FROM generate_series(0, \(open - 1)) AS i;
             ANALYZE incident;
             """, database: database)

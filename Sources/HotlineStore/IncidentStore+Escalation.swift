@@ -20,23 +20,38 @@ extension IncidentStore {
         _ db: SQLConnection, _ f: OutboxFacts, reason: EscalationReason, due: Timestamp, at: Timestamp, catchUp: Bool,
         deferrable: Bool = false, _ context: inout BatchContext
     ) throws {
-        let values: [SQLValue] = [
-            .int(context.nextOutboxSeq), .int(f.number), .int(Int64(f.level)), .text(reason.rawValue), .int(due.seconds),
-            .int(at.seconds), .text(""), .text(f.assignedJSON), catchUp.sqlValue,
-        ]
+        let values = Self.outboxRow(seq: context.nextOutboxSeq, f, reason: reason, due: due, at: at, catchUp: catchUp)
         // A new incident's intake records cannot collide: held back with it (PostgreSQL).
         let inserted =
             deferrable && context.deferred.active
             ? { context.deferred.outbox.append(values); return 1 }()
             : try db.execute(
-                """
-                INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """, values)
+                "INSERT INTO outbox (\(Self.outboxColumns)) VALUES " + Self.placeholders(rows: 1, columns: values.count)
+                    + " ON CONFLICT DO NOTHING", values)
         if inserted > 0 {
             context.outboxRecords += 1
             context.nextOutboxSeq += 1
+        }
+    }
+
+    static let outboxColumns = "seq, incident, level, reason, due, at, record, assigned, catch_up"
+
+    /// One outbox row's values, in `outboxColumns` order.
+    static func outboxRow(
+        seq: Int64, _ f: OutboxFacts, reason: EscalationReason, due: Timestamp, at: Timestamp, catchUp: Bool
+    ) -> [SQLValue] {
+        [
+            .int(seq), .int(f.number), .int(Int64(f.level)), .text(reason.rawValue), .int(due.seconds),
+            .int(at.seconds), .text(""), .text(f.assignedJSON), catchUp.sqlValue,
+        ]
+    }
+
+    /// Outbox rows in multi-row INSERTs (PostgreSQL), 4,000 rows (36,000 values) per statement.
+    static func insertOutbox(_ rows: [[SQLValue]], _ db: SQLConnection) throws {
+        for part in rows.chunked(4000) {
+            try db.execute(
+                "INSERT INTO outbox (\(outboxColumns)) VALUES " + placeholders(rows: part.count, columns: part[part.startIndex].count),
+                Array(part.joined()))
         }
     }
 
@@ -119,8 +134,8 @@ extension IncidentStore {
         return (count, rows.count > Self.maxEscalationsPerRun)
     }
 
-    /// A PostgreSQL run's writes, in multi-row statements (1,000 rows each): the incidents no
-    /// longer watched, the escalated incidents' new level, deadlines and assignee, and their
+    /// A PostgreSQL run's writes, in multi-row statements: the incidents no longer watched and
+    /// the escalated incidents' new level, deadlines and assignee (1,000 rows each), and their
     /// outbox rows with the next `seq`s. Should an outbox row collide with one already recorded
     /// (the same incident, level, reason and due), the rows are written one by one instead,
     /// the collision skipped and `seq` kept gapless, as on SQLite.
@@ -144,22 +159,14 @@ extension IncidentStore {
         guard !w.outbox.isEmpty else { return }
         try db.execute("SAVEPOINT escalation_outbox")
         do {
-            var seq = context.nextOutboxSeq
-            let rows: [[SQLValue]] = w.outbox.map { o in
-                defer { seq += 1 }
-                return [
-                    .int(seq), .int(o.facts.number), .int(Int64(o.facts.level)), .text(o.reason.rawValue), .int(o.due.seconds),
-                    .int(at.seconds), .text(""), .text(o.facts.assignedJSON), o.catchUp.sqlValue,
-                ]
-            }
-            for part in rows.chunked(1000) {
-                try db.execute(
-                    "INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up) VALUES "
-                        + Self.placeholders(rows: part.count, columns: 9), Array(part.joined()))
-            }
+            let first = context.nextOutboxSeq
+            try Self.insertOutbox(
+                w.outbox.enumerated().map { i, o in
+                    Self.outboxRow(seq: first + Int64(i), o.facts, reason: o.reason, due: o.due, at: at, catchUp: o.catchUp)
+                }, db)
             try db.execute("RELEASE SAVEPOINT escalation_outbox")
-            context.nextOutboxSeq = seq
-            context.outboxRecords += rows.count
+            context.nextOutboxSeq += Int64(w.outbox.count)
+            context.outboxRecords += w.outbox.count
         } catch where PostgresSession.isUniqueViolation(error) {
             try db.execute("ROLLBACK TO SAVEPOINT escalation_outbox")
             for o in w.outbox {

@@ -161,22 +161,15 @@ extension IncidentStore {
 
     /// PostgreSQL: writes the incidents and intake records held back, many rows per statement.
     func flushDeferred(_ db: SQLConnection, _ context: inout BatchContext) throws {
-        let incidents = context.deferred.incidents
-        for chunk in stride(from: 0, to: incidents.count, by: 1000) {
-            let part = incidents[chunk..<min(incidents.count, chunk + 1000)]
+        for part in context.deferred.incidents.chunked(1000) {
             let inserted = try db.execute(
-                "INSERT INTO incident (\(Self.incidentColumns)) VALUES " + Self.placeholders(rows: part.count, columns: part[chunk].count)
+                "INSERT INTO incident (\(Self.incidentColumns)) VALUES "
+                    + Self.placeholders(rows: part.count, columns: part[part.startIndex].count)
                     + " ON CONFLICT (gateway, ref) DO NOTHING", Array(part.joined()))
             // Only this writer inserts, and the refs were read first: every row is new.
             guard inserted == part.count else { throw StoreCorruption(reason: "\(part.count - inserted) refs stored meanwhile") }
         }
-        let outbox = context.deferred.outbox
-        for chunk in stride(from: 0, to: outbox.count, by: 4000) {
-            let part = outbox[chunk..<min(outbox.count, chunk + 4000)]
-            try db.execute(
-                "INSERT INTO outbox (seq, incident, level, reason, due, at, record, assigned, catch_up) VALUES "
-                    + Self.placeholders(rows: part.count, columns: part[chunk].count), Array(part.joined()))
-        }
+        try Self.insertOutbox(context.deferred.outbox, db)
         context.deferred.incidents.removeAll(keepingCapacity: true)
         context.deferred.outbox.removeAll(keepingCapacity: true)
     }
