@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "hotline-loadgen", targets: ["hotline-loadgen"]),
         .executable(name: "hotline-fuzz", targets: ["hotline-fuzz"]),
         .executable(name: "hotline-bench", targets: ["hotline-bench"]),
+        .executable(name: "hotline-notify", targets: ["hotline-notify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -86,6 +87,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // SMS delivery of escalations: the queue follower, the ledger, smstools' spool.
+        .target(
+            name: "HotlineNotify",
+            dependencies: [
+                "HotlineCore", "HotlineConfiguration", "HotlineControl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "hotline-notify",
+            dependencies: [
+                "HotlineNotify",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The gateway kit: client library with a durable spool, and the gateway CLI.
         .target(
             name: "HotlineClient",
@@ -115,7 +133,7 @@ let package = Package(
         .target(
             name: "HotlineBench",
             dependencies: [
-                "HotlineCore", "HotlineStore", "HotlineHarness", "HotlineConfiguration",
+                "HotlineCore", "HotlineStore", "HotlineHarness", "HotlineConfiguration", "HotlineNotify",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -140,6 +158,10 @@ let package = Package(
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineClientTests", dependencies: ["HotlineClient", "HotlineCore"]),
         .testTarget(name: "HotlineControlTests", dependencies: ["HotlineControl", "HotlineCore"]),
+        .testTarget(
+            name: "HotlineNotifyTests",
+            dependencies: ["HotlineNotify", "HotlineCore", "HotlineHarness", "HotlineConfiguration"]
+        ),
         .testTarget(
             name: "HotlineStoreTests",
             dependencies: [

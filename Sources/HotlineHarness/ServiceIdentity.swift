@@ -21,17 +21,27 @@ public enum ServiceIdentity {
     /// NoNewPrivileges=).
     public static var launcher: [String] {
         guard let account else { return [] }
-        return [
-            "/usr/bin/setpriv", "--reuid", "\(account.uid)", "--regid", "\(account.gid)", "--init-groups",
-            "--no-new-privs", "--bounding-set=-all",
-        ]
+        return launcher(uid: account.uid, gid: account.gid, groups: nil)
+    }
+
+    /// setpriv to `uid`:`gid` with no capabilities and no new privileges; its own groups
+    /// (`--init-groups`) when `groups` is nil, else exactly these supplementary groups.
+    public static func launcher(uid: uid_t, gid: gid_t, groups: [gid_t]?) -> [String] {
+        ["/usr/bin/setpriv", "--reuid", "\(uid)", "--regid", "\(gid)"]
+            + (groups.map { ["--groups", $0.map(String.init).joined(separator: ",")] } ?? ["--init-groups"])
+            + ["--no-new-privs", "--bounding-set=-all"]
     }
 
     /// Gives `path` (recursively) to the account, so that the daemon owns its files.
     public static func own(_ path: String) {
         guard let account else { return }
+        own(path, uid: account.uid, gid: account.gid)
+    }
+
+    /// Gives `path` (recursively) to `uid`:`gid`.
+    public static func own(_ path: String, uid: uid_t, gid: gid_t) {
         func chownTree(_ p: String) {
-            lchown(p, account.uid, account.gid)
+            lchown(p, uid, gid)
             if let children = try? FileManager.default.contentsOfDirectory(atPath: p) {
                 for c in children { chownTree(p + "/" + c) }
             }

@@ -189,7 +189,7 @@ extension IncidentStore {
             try db.query(
                 """
                 SELECT o.seq, o.record, o.incident, o.level, o.reason, o.due, o.at, o.assigned, o.catch_up,
-                    i.commune, i.district, i.severity, i.callback
+                    i.commune, i.district, i.severity, i.callback, i.village
                 FROM outbox o JOIN incident i ON i.id = o.incident
                 WHERE o.seq > ? ORDER BY o.seq LIMIT ?
                 """, seq, limit)
@@ -203,7 +203,8 @@ extension IncidentStore {
             let record = OutboxRecord(
                 number: row[2], commune: row[9], district: row[10], severity: severity, level: row[3], reason: reason,
                 due: Timestamp(seconds: row[5]), at: Timestamp(seconds: row[6]),
-                assigned: try JSONParser.parse((row[7] as String?) ?? "null"), callback: row[12], catchUp: row[8])
+                assigned: try JSONParser.parse((row[7] as String?) ?? "null"), callback: row[12], catchUp: row[8],
+                village: row[13])
             return (row[0], record.text)
         }
     }

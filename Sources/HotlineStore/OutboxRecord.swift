@@ -17,6 +17,9 @@ struct OutboxRecord {
     var callback: String
     /// Missed while the daemon was down.
     var catchUp: Bool
+    /// The incident's village id (or nil): where the responders go. A directory code, not
+    /// personal data; the notifier turns it into the village's name.
+    var village: String? = nil
 
     /// Who is told: the responder (for an overdue acknowledgement or attendance), then whoever
     /// the ladder names at this level.
@@ -35,6 +38,7 @@ struct OutboxRecord {
         record.add("at", at.rfc3339)
         record.add("incident", IncidentID.text(number))
         record.add("commune", commune)
+        if let village { record.add("village", village) }
         record.add("district", district)
         record.add("severity", severity.rawValue)
         record.add("level", level)

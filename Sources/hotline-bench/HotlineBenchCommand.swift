@@ -9,7 +9,7 @@ struct HotlineBenchCommand: AsyncParsableCommand {
         commandName: "hotline-bench",
         abstract: "Benchmarks and the crash-safety script; each prints its figures.",
         discussion: "Build with -c release. The intake load generator is hotline-loadgen.",
-        subcommands: [
+        subcommands: [NotifyCommand.self, 
             TriageCommand.self, EscalationCommand.self, RestartCommand.self, ConnectionsCommand.self, CrashCommand.self,
             PostgresCommand.self,
         ])

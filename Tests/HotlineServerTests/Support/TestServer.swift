@@ -20,16 +20,7 @@ enum Repository {
     static let sampleTokens = root + "/Config/gateways.tokens"
 
     /// The built `hotlined` next to the test bundle.
-    static var hotlined: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") || url.path.contains(".xctest/") {
-            while url.lastPathComponent != "debug" && url.lastPathComponent != "release" && url.path != "/" {
-                url.deleteLastPathComponent()
-            }
-        }
-        return url.appendingPathComponent("hotlined").path
-    }
+    static var hotlined: String { BuildProducts.folder + "/hotlined" }
 }
 
 func temporaryFolder() -> String {
