@@ -37,7 +37,9 @@ public enum TokenCommands {
     /// Rewrites the file atomically (temporary file, fsync, rename). The file keeps its owner
     /// and group and gets mode 0640 at most (never writable by its group, nothing for others),
     /// so that the service user can read it through its group and only root can change it.
-    /// A new file is 0640, group `hotline` when that group exists.
+    /// A new file is 0640 with the group of the folder it is created in (tmpfiles makes
+    /// `/etc/hotline` `root:<service group>` 0750), so that whatever the service user is called,
+    /// it reads the file through that group.
     static func edit(_ path: String, _ change: (String) -> String) throws {
         var st = stat()
         let exists = stat(path, &st) == 0
@@ -51,7 +53,9 @@ public enum TokenCommands {
         }
         let new = change(old)
         let mode: mode_t = exists ? (st.st_mode & 0o640) | 0o600 : 0o640
-        let group: gid_t = exists ? st.st_gid : (getgrnam("hotline")?.pointee.gr_gid ?? getegid())
+        var folder = stat()
+        let parent = (path as NSString).deletingLastPathComponent
+        let group: gid_t = exists ? st.st_gid : (stat(parent.isEmpty ? "." : parent, &folder) == 0 ? folder.st_gid : getegid())
         let owner: uid_t = exists ? st.st_uid : geteuid()
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)

@@ -31,6 +31,10 @@ public final class Notifier {
     private var lastHousekeeping: Int64 = 0
     private var lastMetrics: Int64 = 0
     private var controlDownLogged: Int64 = 0
+    /// Records up to this seq may have files from a run killed before it recorded them (that
+    /// run handled at most one batch beyond the cursor it started from): only for those is the
+    /// spool searched before a file is written.
+    private let recoveryUntil: Int64
 
     /// At most this many records per transaction.
     public static let batchLimit = 512
@@ -80,6 +84,7 @@ public final class Notifier {
             ledger = try Ledger(folder: configuration.stateDir)
             let cursor = try ledger.cursor()
             follower = QueueFollower(path: daemon.queueFile, afterSeq: cursor.seq, hash: cursor.hash)
+            recoveryUntil = cursor.seq + Int64(Self.batchLimit)
         } catch {
             throw Failure(description: "\(configuration.stateDir): \(error)", exitCode: 74)
         }
@@ -162,16 +167,18 @@ public final class Notifier {
                     guard let record = QueueRecord(o) else { continue }
                     for r in resolver.recipients(record) {
                         let name = Self.prefix + "\(record.seq)-\(r.key)"
-                        let text = texts.text(record, for: r)
+                        var text = ""
                         var state = "queued"
                         if let msisdn = r.msisdn {
                             var rate = try rates[msisdn] ?? Self.rate(db, msisdn)
                             if now - rate.start >= configuration.window { rate = (now, 0) }
-                            if spool.locate(name) != nil {
+                            if record.seq <= recoveryUntil, spool.locate(name) != nil {
+                                text = texts.text(record, for: r)
                                 rate.count += 1  // spooled before a restart: not again
                             } else if rate.count >= configuration.perRecipient {
                                 state = "digest"
                             } else {
+                                text = texts.text(record, for: r)
                                 try spool.write(
                                     name: name,
                                     bytes: SmstoolsSpool.file(to: msisdn, text: text, headers: [("Hotline-Seq", "\(record.seq)")]))

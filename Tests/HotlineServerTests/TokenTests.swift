@@ -48,4 +48,29 @@ struct TokenTests {
         #expect(try still.request("PING") == #"OK {"pong":true}"#)
         try await server.stop()
     }
+
+    /// A token file that does not exist yet takes the group of its folder (the service's, as
+    /// tmpfiles makes /etc/hotline), not a group named `hotline` nor the caller's.
+    @Test func aNewTokenFileTakesItsFoldersGroup() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let etc = folder + "/etc"
+        try FileManager.default.createDirectory(atPath: etc, withIntermediateDirectories: true)
+        // The service's group: nogroup when the tests run as root (the daemon's), else ours.
+        let group = ServiceIdentity.account?.gid ?? getegid()
+        chown(etc, 0, group)
+        chmod(etc, 0o750)
+        var config = Configuration()
+        config.tokensPath = etc + "/gateways.tokens"
+        config.directoryPath = Repository.sampleDirectory
+        _ = try TokenCommands.issue(gateway: "HL-14638", configuration: config)
+        var st = stat()
+        #expect(stat(config.tokensPath, &st) == 0)
+        #expect(st.st_gid == group)
+        #expect(st.st_mode & 0o777 == 0o640)
+        // The service user reads it through that group.
+        if ServiceIdentity.account != nil {
+            #expect(ServiceIdentity.run(ServiceIdentity.launcher + ["/usr/bin/test", "-r", config.tokensPath]) == 0)
+        }
+    }
 }
