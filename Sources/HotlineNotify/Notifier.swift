@@ -55,27 +55,13 @@ public final class Notifier {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
-        do {
-            daemon = try HotlineConfiguration.Configuration.load(path: configuration.daemonConfig)
-        } catch {
-            throw Failure(description: "\(error)", exitCode: 78)
-        }
-        let directory: Directory
-        do {
-            directory = try DirectoryLoader.load(folder: daemon.directoryPath)
-        } catch {
-            throw Failure(description: "\(error)", exitCode: 78)
-        }
-        let contacts: Contacts
-        do {
-            contacts = try Contacts.load(path: configuration.contacts, directory: directory)
-        } catch {
-            throw Failure(description: "\(error)", exitCode: 78)
-        }
+        let inputs = try NotifierInputs.load(configuration)
+        daemon = inputs.daemon
+        let directory = inputs.directory
+        let contacts = inputs.contacts
         resolver = RecipientResolver(directory: directory, contacts: contacts, countryCode: configuration.countryCode)
         texts = MessageText(directory: directory, language: configuration.language, utcOffset: configuration.utcOffset)
         spool = SmstoolsSpool(root: configuration.spool)
-        do { try spool.check() } catch { throw Failure(description: "\(error)", exitCode: 78) }
         let socket = daemon.controlSocket
         self.control = control ?? { request in try ControlClient.request(socket: socket, request) }
         do {

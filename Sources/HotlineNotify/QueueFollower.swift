@@ -1,4 +1,5 @@
 import Foundation
+import HotlineControl
 import HotlineCore
 
 #if canImport(Glibc)
@@ -60,14 +61,11 @@ public final class QueueFollower {
     /// Opens the first file that holds records after the cursor and reads from there. False
     /// when the queue file does not exist yet.
     private func start(into out: inout [(JSONObject, String)], limit: Int) throws(Break) -> Bool {
-        var files: [String] = []
-        var i = 1
-        while Self.inode("\(path).\(i)") != nil {
-            files.insert("\(path).\(i)", at: 0)
-            i += 1
-        }
+        // The same listing as hotlinectl's (rotated files oldest first, then the current one);
+        // a queue file that does not exist yet is waited for.
         guard Self.inode(path) != nil else { return false }
-        files.append(path)
+        let files: [String]
+        do { files = try QueueReader.files(path) } catch { throw Break(description: error.description) }
         // The last file whose first record is at or before the cursor's (that file holds the
         // cursor's line, whose hash is checked); every older one is skipped unread.
         var from = 0

@@ -22,19 +22,7 @@ public enum StatusText {
 /// `hotline-notify check`: loads everything the notifier needs and says what it found.
 public enum NotifierCheck {
     public static func run(_ c: NotifyConfiguration) throws(Notifier.Failure) -> String {
-        let daemon: HotlineConfiguration.Configuration
-        do { daemon = try HotlineConfiguration.Configuration.load(path: c.daemonConfig) } catch {
-            throw Notifier.Failure(description: "\(error)", exitCode: 78)
-        }
-        let directory: Directory
-        do { directory = try DirectoryLoader.load(folder: daemon.directoryPath) } catch {
-            throw Notifier.Failure(description: "\(error)", exitCode: 78)
-        }
-        let contacts: Contacts
-        do { contacts = try Contacts.load(path: c.contacts, directory: directory) } catch {
-            throw Notifier.Failure(description: "\(error)", exitCode: 78)
-        }
-        do { try SmstoolsSpool(root: c.spool).check() } catch { throw Notifier.Failure(description: "\(error)", exitCode: 78) }
+        let (daemon, directory, contacts) = try NotifierInputs.load(c)
         let responders = directory.responders.filter { $0.kind.isAssignable }
         let dialable = responders.filter { PhoneNumber.msisdn($0.phone, countryCode: c.countryCode) != nil }.count
         let contactsDialable = contacts.byRoleAndScope.values.joined().filter { PhoneNumber.msisdn($0.phone, countryCode: c.countryCode) != nil }.count
@@ -54,5 +42,24 @@ public enum NotifierCheck {
             lines.append("no contact for \(missing.count) role(s): " + missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : ""))
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// What the notifier reads at start, checked: the daemon's configuration (queue, directory,
+/// control socket), the directory, the contacts, and the spool's folders. Every failure is a
+/// configuration error (exit 78). Shared by `run` and `check`.
+enum NotifierInputs {
+    static func load(_ c: NotifyConfiguration) throws(Notifier.Failure)
+        -> (daemon: HotlineConfiguration.Configuration, directory: Directory, contacts: Contacts)
+    {
+        do {
+            let daemon = try HotlineConfiguration.Configuration.load(path: c.daemonConfig)
+            let directory = try DirectoryLoader.load(folder: daemon.directoryPath)
+            let contacts = try Contacts.load(path: c.contacts, directory: directory)
+            try SmstoolsSpool(root: c.spool).check()
+            return (daemon, directory, contacts)
+        } catch {
+            throw Notifier.Failure(description: "\(error)", exitCode: 78)
+        }
     }
 }
