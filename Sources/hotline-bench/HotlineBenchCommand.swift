@@ -11,6 +11,6 @@ struct HotlineBenchCommand: AsyncParsableCommand {
         discussion: "Build with -c release. The intake load generator is hotline-loadgen.",
         subcommands: [NotifyCommand.self, 
             TriageCommand.self, EscalationCommand.self, RestartCommand.self, ConnectionsCommand.self, CrashCommand.self,
-            PostgresCommand.self,
+            PostgresCommand.self, FloodCommand.self,
         ])
 }
