@@ -23,7 +23,7 @@ public enum HLPReply: Sendable, Equatable {
 }
 
 public enum HLPClientError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The server refused the request: the code of PROTOCOL.md and its text.
+    /// The server refused the request: the code of hotline-protocol(7) and its text.
     case refused(code: String, text: String)
     /// No connection, or it broke: try again later.
     case connection(String)

@@ -6,7 +6,7 @@ import Logging
 import Glibc
 #endif
 
-/// Writes the escalation outbox to the queue file (PROTOCOL.md, "Escalation queue file").
+/// Writes the escalation outbox to the queue file (hotline-protocol(7), "Escalation queue file").
 ///
 /// Exactly once: an escalation and its outbox row commit together in SQLite; this writer
 /// appends the rows after the last `seq` the file holds, in order, as whole lines, fsyncs,

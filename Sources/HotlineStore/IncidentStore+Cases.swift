@@ -110,7 +110,7 @@ extension IncidentStore {
         }
     }
 
-    /// The rules an action must keep against the incident itself (PROTOCOL.md): a responder
+    /// The rules an action must keep against the incident itself (hotline-protocol(7)): a responder
     /// named by ACK or ATTEND is the assignee, a backup, or a prevention group or trusted address
     /// of the incident's commune; a time given by ACK, ATTEND or CLOSE is not before the report.
     static func refusal(of action: CaseAction, _ row: SQLRow, commune: String, directory: Directory) throws -> HLPError? {

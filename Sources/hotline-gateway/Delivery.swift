@@ -28,14 +28,35 @@ func nowTimestamp() -> Timestamp { Timestamp(seconds: Int64(Date().timeIntervalS
 /// directory copy (nil without a directory). Remembers the assignee, so that a different
 /// choice by the province is shown when the report is delivered.
 func offlineInstructions(_ body: JSONObject, _ config: GatewayConfiguration, english: Bool) -> String? {
+    guard let receipt = offlineReceipt(body, config) else { return nil }
+    let taker = CallTaker(language: english ? .en : .vi, villages: [], read: { nil }, write: { _ in })
+    return taker.instructions(receipt, now: nowTimestamp(), localTime: config.localTime)
+}
+
+/// The gateway's own triage of a report the province has not receipted (nil without a directory).
+func offlineReceipt(_ body: JSONObject, _ config: GatewayConfiguration) -> JSONObject? {
     guard let folder = config.directoryPath, let directory = try? DirectoryLoader.load(folder: folder),
         let receipt = OfflineTriage.receipt(for: body, gateway: config.gateway, directory: directory, now: nowTimestamp())
     else { return nil }
     if let ref = body["ref"]?.stringValue, let assigned = receipt["assigned"]?.objectValue?["id"]?.stringValue {
         try? Spool(path: config.spoolPath).setLocalAssignment(ref: ref, responder: assigned)
     }
-    let taker = CallTaker(language: english ? .en : .vi, villages: [], read: { nil }, write: { _ in })
-    return taker.instructions(receipt, now: nowTimestamp(), localTime: config.localTime)
+    return receipt
+}
+
+/// `send --json`, `new --json`: the report's fate as one object, with the exit code of the text form.
+func printJSON(_ body: JSONObject, _ entry: Spool.Entry?, _ flush: Spool.FlushOutcome?, _ config: GatewayConfiguration) throws {
+    let delivered = entry?.state == "delivered" || entry?.state == "refused"
+    let o = GatewayJSON.report(
+        ref: body["ref"]?.stringValue ?? "", entry: entry, credentials: flush?.credentials,
+        offline: delivered ? nil : offlineReceipt(body, config))
+    print(o.jsonText)
+    switch o["state"]?.stringValue {
+    case "delivered": return
+    case "refused": throw ExitCode(Outcome.refused)
+    case "waiting_for_token": throw ExitCode(Outcome.credentials)
+    default: throw ExitCode(Outcome.spooled)
+    }
 }
 
 /// Says why a saved report is waiting for a valid token, and exits 77.

@@ -11,8 +11,12 @@ struct Flush: ParsableCommand {
         let config = try options.load()
         let spool = try Spool(path: config.spoolPath)
         let r = try spool.flush(config.client())
-        print("delivered \(r.delivered), refused \(r.refused), still pending \(r.pending)")
-        printChangedAssignments(spool)
+        if options.json {
+            print(GatewayJSON.flush(r, changed: (try? spool.changedAssignments()) ?? []).jsonText)
+        } else {
+            print("delivered \(r.delivered), refused \(r.refused), still pending \(r.pending)")
+            printChangedAssignments(spool)
+        }
         if let why = r.credentials {
             FileHandle.standardError.write(Data("hotline-gateway: \(why)\n".utf8))
             throw ExitCode(Outcome.credentials)

@@ -5,6 +5,7 @@ import HotlineCore
 
 struct GatewayOptions: ParsableArguments {
     @Option(name: .long, help: "The gateway's configuration file.") var config = "/etc/hotline/gateway.toml"
+    @Flag(help: "Print one JSON object instead of text (times RFC 3339, UTC); exit codes unchanged.") var json = false
 
     func load() throws -> GatewayConfiguration {
         do {

@@ -19,11 +19,16 @@ struct New: ParsableCommand {
         }
         let taker = CallTaker(
             language: english ? .en : .vi, villages: villages, read: { readLine() },
-            write: { text in
-                FileHandle.standardOutput.write(Data(text.utf8))
+            write: { [json = options.json] text in
+                // With --json the questions go to standard error: standard output is the object.
+                (json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
             })
         guard let report = taker.interview() else { throw ExitCode.failure }
         let (body, entry, flush) = try saveAndSend(report, config)
+        if options.json {
+            try printJSON(body, entry, flush, config)
+            return
+        }
         switch entry?.state {
         case "delivered":
             print("\n" + taker.instructions(entry?.receipt ?? JSONObject(), now: nowTimestamp(), localTime: config.localTime), terminator: "")

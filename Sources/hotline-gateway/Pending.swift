@@ -10,6 +10,10 @@ struct Pending: ParsableCommand {
     func run() throws {
         let spool = try Spool(path: try options.load().spoolPath)
         let pending = try spool.pending()
+        if options.json {
+            print(GatewayJSON.pending(pending, changed: (try? spool.changedAssignments()) ?? []).jsonText)
+            return
+        }
         for e in pending {
             print("\(e.ref)  \(e.body["reported_at"]?.stringValue ?? "-")  \(e.body["severity"]?.stringValue ?? "-")  \(e.error ?? "not sent yet")")
         }

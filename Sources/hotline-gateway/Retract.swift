@@ -11,10 +11,14 @@ struct Retract: ParsableCommand {
     func run() throws { try act(options, "RETRACT", incident, body) }
 }
 
-func show(_ result: Result<JSONObject, HLPClientError>) throws {
+func show(_ result: Result<JSONObject, HLPClientError>, json: Bool) throws {
     switch result {
     case let .success(o):
         print(o.jsonText)
+    case let .failure(e) where json:
+        print(GatewayJSON.failure(e).jsonText)
+        if case .credentials = e { throw ExitCode(Outcome.credentials) }
+        throw ExitCode(e.isTemporary ? Outcome.spooled : Outcome.refused)
     case let .failure(.credentials(why)):
         print("not sent: waiting for a valid token: \(why)")
         throw ExitCode(Outcome.credentials)

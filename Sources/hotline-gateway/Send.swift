@@ -57,6 +57,10 @@ struct Send: ParsableCommand {
         if let ref { report["ref"] = .string(ref) }
         let (body, entry, flush) = try saveAndSend(report, config)
         let ref = body["ref"]?.stringValue ?? ""
+        if options.json {
+            try printJSON(body, entry, flush, config)
+            return
+        }
         switch entry?.state {
         case "delivered":
             print(entry?.receipt?.jsonText ?? "{}")

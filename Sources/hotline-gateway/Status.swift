@@ -9,7 +9,7 @@ struct Status: ParsableCommand {
     @Argument var incident: String
 
     func run() throws {
-        try show(options.load().client().flatMap { $0.status(incident) })
+        try show(options.load().client().flatMap { $0.status(incident) }, json: options.json)
     }
 }
 
@@ -20,5 +20,5 @@ func act(_ options: GatewayOptions, _ verb: String, _ incident: String, _ body: 
         guard case let .object(o)? = try? JSONParser.parse(body) else { throw ValidationError("the body must be a JSON object") }
         object = o
     }
-    try show(options.load().client().flatMap { $0.act(verb, incident, object) })
+    try show(options.load().client().flatMap { $0.act(verb, incident, object) }, json: options.json)
 }

@@ -3,7 +3,7 @@ import Foundation
 import HotlineCore
 import Testing
 
-/// PROTOCOL.md `callback`: whether a responder may phone the caller back. Stored, in the
+/// hotline-protocol(7) `callback`: whether a responder may phone the caller back. Stored, in the
 /// receipt, STATUS, every queue record, `hotlinectl show`, `incidents` and `tail`.
 @Suite(.serialized)
 struct CallbackTests {

@@ -104,6 +104,52 @@ import Testing
         }
     }
 
+    /// Counts the frames the line framer hands on.
+    final class FrameCounter: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = InboundFrame
+        typealias InboundOut = InboundFrame
+        var frames = 0
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            frames += 1
+            context.fireChannelRead(data)
+        }
+    }
+
+    /// A PING flood found the daemon framing, line by line, what a peer kept sending after its
+    /// connection's last reply (QUIT here; the pre-AUTH budget or a fifth failed AUTH alike):
+    /// once the last reply is decided, nothing more is framed (and reading stops).
+    @Test func aClosingConnectionIsNotFramedAnyMore() async throws {
+        try await Self.offThePool {
+            let (plain, _, store) = try Self.channel()
+            defer { store.close() }
+            _ = try? plain.finish()
+            let flags = ConnectionFlags()
+            let directory = try DirectoryLoader.load(folder: Repository.sampleDirectory)
+            let tokens = try GatewayTokens.parse(
+                try String(contentsOfFile: Repository.sampleTokens, encoding: .utf8), knownGateways: Set(directory.hotlines.keys))
+            let state = ServerState(
+                serverName: "embedded", maxLineBytes: 4096,
+                snapshot: .init(directory: directory, tokens: tokens, deadlines: .defaults, ladder: .default), store: store,
+                limits: Limits())
+            let counter = FrameCounter()
+            let channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maxLineBytes: 4096, flags: flags)))
+            try channel.pipeline.syncOperations.addHandler(counter)
+            try channel.pipeline.syncOperations.addHandler(ConnectionHandler(state: state, flags: flags, logger: .init(label: "t")))
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            _ = try Self.lines(channel)
+            let flood = String(repeating: "PING\n", count: 10_000)
+            try channel.writeInbound(ByteBuffer(string: "PING\nQUIT\n" + flood))
+            #expect(try Self.lines(channel) == [#"OK {"pong":true}"#, #"OK {"bye":true}"#])
+            #expect(flags.closing)
+            #expect(counter.frames == 2)  // PING and QUIT; the 10,000 after QUIT were dropped unframed
+            try channel.writeInbound(ByteBuffer(string: flood))
+            #expect(counter.frames == 2)
+            #expect(try Self.lines(channel).isEmpty)
+            _ = try? channel.finish()
+        }
+    }
+
     @Test func quitAnswersThenClosesAndLaterRequestsAreNotHandled() async throws {
         try await Self.offThePool {
             let (channel, _, store) = try Self.channel()

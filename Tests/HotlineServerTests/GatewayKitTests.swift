@@ -284,6 +284,79 @@ struct GatewayKitTests {
         #expect(errCode(try c.request("STATUS INC-000002")) == "not-found")
     }
 
+    /// `--json`: standard output alone is exactly one JSON object (questions and warnings go to
+    /// standard error), with the text form's exit code.
+    static func gatewayJSON(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, object: JSONObject) {
+        let binary = (Repository.hotlined as NSString).deletingLastPathComponent + "/hotline-gateway"
+        let quoted = ([binary] + arguments + ["--json"]).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let (status, out) = try DaemonProcess.run(command: ["/bin/sh", "-c", quoted.joined(separator: " ") + " 2>/dev/null"], stdin: stdin)
+        #expect(out.hasSuffix("\n") && out.dropLast().contains("\n") == false, "one line: \(out)")
+        let object = try #require(try JSONParser.parse(Array(out.utf8.dropLast())).objectValue, "\(out)")
+        return (status, object)
+    }
+
+    @Test func jsonOutputOfSendNewPendingFlushAndStatus() throws {
+        let port = DaemonProcess.freePort()
+        let folder = temporaryFolder()
+        let config = try Self.gatewayConfig(folder: folder, port: port)
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\n[directory]\npath = \"\(Repository.sampleDirectory)\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let utc = #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/#
+        // The province is down: spooled, with the gateway's own triage.
+        let (downCode, down) = try Self.gatewayJSON(
+            ["send", "--config", config, "--ref", "j-1", "--severity", "high", "--form", "physical", "--village", "V14638-02"])
+        #expect(downCode == 75)
+        #expect(down["state"] == "spooled")
+        #expect(down["ref"] == "j-1")
+        #expect(down["receipt"] == .null)
+        #expect(down["error"]?.stringValue?.isEmpty == false)
+        #expect(down["offline"]?.objectValue?["assigned"]?.objectValue?["id"]?.stringValue?.hasPrefix("PG-14638-") == true
+            || down["offline"]?.objectValue?["assigned"]?.objectValue?["id"]?.stringValue?.hasPrefix("TA-14638-") == true, "\(down)")
+        #expect(try #require(down["offline"]?.objectValue?["ack_due"]?.stringValue).wholeMatch(of: utc) != nil)
+        let (pendingCode, pending) = try Self.gatewayJSON(["pending", "--config", config])
+        #expect(pendingCode == 0)
+        #expect(pending["count"] == 1)
+        let first = try #require(pending["pending"]?.arrayValue?.first?.objectValue)
+        #expect(first["ref"] == "j-1")
+        #expect(first["severity"] == "high")
+        #expect(try #require(first["reported_at"]?.stringValue).wholeMatch(of: utc) != nil)
+        #expect(pending["changed_assignments"] == .array([]))
+
+        let daemon = try DaemonProcess(port: port)
+        try daemon.start()
+        defer { daemon.kill(SIGTERM) }
+        let (flushCode, flushed) = try Self.gatewayJSON(["flush", "--config", config])
+        #expect(flushCode == 0)
+        #expect(flushed["delivered"] == 1 && flushed["refused"] == 0 && flushed["pending"] == 0, "\(flushed)")
+        #expect(flushed["credentials"] == .null)
+        // Delivered: the daemon's receipt as it came, UTC times.
+        let (upCode, up) = try Self.gatewayJSON(["send", "--config", config, "--ref", "j-2", "--severity", "low", "--form", "economic"])
+        #expect(upCode == 0)
+        #expect(up["state"] == "delivered" && up["error"] == .null && up["offline"] == .null)
+        let receipt = try #require(up["receipt"]?.objectValue)
+        #expect(receipt["incident"] == "INC-000002")
+        #expect(try #require(receipt["ack_due"]?.stringValue).wholeMatch(of: utc) != nil)
+        // Refused by the daemon: its reason, exit 65.
+        let (badCode, bad) = try Self.gatewayJSON(["send", "--config", config, "--severity", "urgent", "--form", "physical"])
+        #expect(badCode == 65)
+        #expect(bad["state"] == "refused")
+        #expect(bad["error"]?.stringValue?.contains("severity") == true)
+        // A call taken interactively: the questions on standard error, the object on standard output.
+        let answers = ["4", "3", "", "1", "0", "k", "k", "k", "k", "", "3", ""]
+        let (newCode, taken) = try Self.gatewayJSON(["new", "--config", config], stdin: answers.joined(separator: "\n") + "\n")
+        #expect(newCode == 0, "\(taken)")
+        #expect(taken["state"] == "delivered")
+        #expect(taken["receipt"]?.objectValue?["incident"] == "INC-000003", "\(taken)")
+        // STATUS: the daemon's object; an unknown incident is refused with its code.
+        let (statusCode, status) = try Self.gatewayJSON(["status", "--config", config, "INC-000001"])
+        #expect(statusCode == 0)
+        #expect(status["incident"] == "INC-000001" && status["ref"] == "j-1")
+        #expect(try #require(status["received_at"]?.stringValue).wholeMatch(of: utc) != nil)
+        let (missingCode, missing) = try Self.gatewayJSON(["status", "--config", config, "INC-999999"])
+        #expect(missingCode == 65)
+        #expect(missing["state"] == "refused" && missing["code"] == "not-found", "\(missing)")
+    }
+
     @Test func aCallTakerSessionThroughAPseudoTerminal() throws {
         let daemon = try DaemonProcess()
         try daemon.start()

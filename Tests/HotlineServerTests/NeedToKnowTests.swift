@@ -4,7 +4,7 @@ import HotlineServer
 import Testing
 
 /// Who may read and act on an incident, what an action may claim, and how much of the
-/// province's shelter one commune may hold (PROTOCOL.md, issue 10 §2 and §5).
+/// province's shelter one commune may hold (hotline-protocol(7), issue 10 §2 and §5).
 @Suite(.serialized)
 struct NeedToKnowTests {
     static func time(_ offset: Int64) -> String {

@@ -1,4 +1,4 @@
-/// The state of an incident (PROTOCOL.md): open → acknowledged → attended → closed.
+/// The state of an incident (hotline-protocol(7)): open → acknowledged → attended → closed.
 public enum IncidentState: String, Sendable, CaseIterable {
     case open, acknowledged, attended, closed
 }

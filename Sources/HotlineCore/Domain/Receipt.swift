@@ -23,7 +23,7 @@ public struct Receipt: Sendable, Equatable {
         self.attendDue = attendDue
     }
 
-    /// The receipt object, keys in the order of PROTOCOL.md (`callback` last).
+    /// The receipt object, keys in the order of hotline-protocol(7) (`callback` last).
     public var json: JSONObject {
         [
             "incident": .string(incident), "ref": .string(ref), "duplicate": .bool(duplicate),

@@ -1,4 +1,4 @@
-/// PROTOCOL.md `callback`: may a responder phone the caller back without putting them at risk?
+/// hotline-protocol(7) `callback`: may a responder phone the caller back without putting them at risk?
 public enum Callback: String, Sendable, CaseIterable {
     case safe, unsafe, unknown
 }

@@ -1,4 +1,4 @@
-/// Checks a REPORT object against PROTOCOL.md's field rules and the directory.
+/// Checks a REPORT object against hotline-protocol(7)'s field rules and the directory.
 public enum ReportValidator {
     public static let fields: Set<String> = [
         "ref", "severity", "forms", "commune", "village", "lat", "lon", "victims", "children", "vulnerable",
@@ -141,7 +141,7 @@ public enum ReportValidator {
     }
 
     /// Text is stored exactly as sent, so it may not hold what cannot be: a control character
-    /// other than TAB, LF and CR (U+0000–U+001F, U+007F) is refused (PROTOCOL.md).
+    /// other than TAB, LF and CR (U+0000–U+001F, U+007F) is refused (hotline-protocol(7)).
     public static func storableText(_ s: String, _ field: String) throws(HLPError) {
         for b in s.utf8 where (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F {
             throw .invalid(field: field, "must not contain control characters other than TAB, LF and CR")

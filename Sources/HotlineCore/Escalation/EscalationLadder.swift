@@ -1,4 +1,4 @@
-/// Who is chased at each escalation level (PROTOCOL.md, "Deadlines and escalation").
+/// Who is chased at each escalation level (hotline-protocol(7), "Deadlines and escalation").
 ///
 /// Levels: 0 the receipt's assignee; 1 the first backup; 2 the second backup; 3 the commune
 /// authorities (chairman and commune police); 4 the district; 5 the province.

@@ -1,4 +1,4 @@
-/// The error codes of HLP/1 (PROTOCOL.md, "Error codes").
+/// The error codes of HLP/1 (hotline-protocol(7), "Error codes").
 public enum ErrorCode: String, Sendable, CaseIterable {
     case syntax
     case unknownCommand = "unknown-command"

@@ -1,4 +1,4 @@
-/// Protocol limits and defaults of HLP/1, in one place. See PROTOCOL.md.
+/// Protocol limits and defaults of HLP/1, in one place. See hotline-protocol(7) (systemd/man/hotline-protocol.7.md).
 public enum HLPDefaults {
     /// Longest request line, in bytes before the LF (a dropped CR excluded).
     public static let maxLineBytes = 16_384

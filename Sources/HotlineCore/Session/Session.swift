@@ -38,7 +38,7 @@ public enum SessionAction: Sendable, Equatable {
     case caseAction(incident: String, CaseAction, gateway: Hotline)
 }
 
-/// The protocol state of one connection (PROTOCOL.md). Pure: lines in, actions out.
+/// The protocol state of one connection (hotline-protocol(7)). Pure: lines in, actions out.
 public struct Session: Sendable {
     public private(set) var gateway: Hotline?
     public private(set) var authFailures = 0

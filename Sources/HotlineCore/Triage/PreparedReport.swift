@@ -40,7 +40,7 @@ public struct PreparedReport: Sendable {
         assignedJSON = (assigned?.json ?? .null).jsonText
         backupsJSON = JSONValue.array(backups.map(\.json)).jsonText
         formsText = request.forms.map(\.rawValue).joined(separator: ",")
-        // The receipt object of PROTOCOL.md, keys in its order, around what the writer fills.
+        // The receipt object of hotline-protocol(7), keys in its order, around what the writer fills.
         func string(_ s: String) -> String { JSONValue.string(s).jsonText }
         receiptMiddle =
             #","ref":"# + string(request.ref) + #","duplicate":false,"severity":"# + string(request.severity.rawValue)

@@ -4,6 +4,11 @@ import NIOCore
 /// Shared between the guard and the connection handler of one channel (same event loop).
 final class ConnectionFlags {
     var authenticated = false
+    /// The connection's last reply is decided (QUIT, the pre-AUTH budget spent, the fifth
+    /// failed AUTH): nothing it sends from now on is read or framed. A flood of pipelined
+    /// requests on a closing connection used to be framed line by line for its last 2 s,
+    /// most of the daemon's CPU under a PING flood (perf).
+    var closing = false
 }
 
 /// Sits in front of the line framer and closes connections that stall: not authenticated in

@@ -171,6 +171,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             case let .handle(frame): handle(frame)
             }
         }
+        if machine.closing, !flags.closing {
+            // The last reply is decided: stop reading. What the peer still sends stays in the
+            // kernel's buffer (its window closes) and is discarded with the connection.
+            flags.closing = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
         // Pause reading while requests wait; resume once they are all handled.
         if let pause = machine.readingChange() {
             context.channel.setOption(ChannelOptions.autoRead, value: !pause).whenFailure { _ in }

@@ -205,7 +205,7 @@ public final class IntakeServer: Service, Sendable {
                             connectionLogger.notice("closing connection", metadata: ["reason": "\(reason)"])
                         })
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineFramer(maxLineBytes: state.maxLineBytes)))
+                        ByteToMessageHandler(LineFramer(maxLineBytes: state.maxLineBytes, flags: flags)))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

@@ -15,13 +15,23 @@ struct LineFramer: ByteToMessageDecoder {
     typealias InboundOut = InboundFrame
 
     let maxLineBytes: Int
+    /// The connection's flags: once it is closing, whatever arrives is dropped unframed.
+    let flags: ConnectionFlags?
     private var discarding = false
     /// How far the buffer was already searched for a LF.
     private var scanned = 0
 
-    init(maxLineBytes: Int) { self.maxLineBytes = maxLineBytes }
+    init(maxLineBytes: Int, flags: ConnectionFlags? = nil) {
+        self.maxLineBytes = maxLineBytes
+        self.flags = flags
+    }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if flags?.closing == true {
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            scanned = 0
+            return .needMoreData
+        }
         let view = buffer.readableBytesView
         if let lf = view[(view.startIndex + scanned)...].firstIndex(of: 0x0A) {
             scanned = 0
