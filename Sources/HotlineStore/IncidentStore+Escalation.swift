@@ -25,9 +25,7 @@ extension IncidentStore {
         let inserted =
             deferrable && context.deferred.active
             ? { context.deferred.outbox.append(values); return 1 }()
-            : try db.execute(
-                "INSERT INTO outbox (\(Self.outboxColumns)) VALUES " + Self.placeholders(rows: 1, columns: values.count)
-                    + " ON CONFLICT DO NOTHING", values)
+            : try db.execute(Self.insertOneOutboxRow, values)
         if inserted > 0 {
             context.outboxRecords += 1
             context.nextOutboxSeq += 1
@@ -35,6 +33,16 @@ extension IncidentStore {
     }
 
     static let outboxColumns = "seq, incident, level, reason, due, at, record, assigned, catch_up"
+    /// An escalation's UPDATE, by the deadline it moves and whether a backup takes the case.
+    static let escalateAck = "UPDATE incident SET level = ?, ack_due = ?, next_due = ? WHERE id = ?"
+    static let escalateAttend = "UPDATE incident SET level = ?, attend_due = ?, next_due = ? WHERE id = ?"
+    static let escalateReassigningAck =
+        "UPDATE incident SET level = ?, ack_due = ?, next_due = ?, assigned = ?, assigned_json = ? WHERE id = ?"
+    static let escalateReassigningAttend =
+        "UPDATE incident SET level = ?, attend_due = ?, next_due = ?, assigned = ?, assigned_json = ? WHERE id = ?"
+    /// Built once: building it per escalation was 4 % of the writer's samples in the storm.
+    static let insertOneOutboxRow =
+        "INSERT INTO outbox (\(outboxColumns)) VALUES " + placeholders(rows: 1, columns: 9) + " ON CONFLICT DO NOTHING"
 
     /// One outbox row's values, in `outboxColumns` order.
     static func outboxRow(
@@ -97,7 +105,6 @@ extension IncidentStore {
                 assignedJSON = String(backups[b])
                 assignedID = JSONText.stringMember(backups[b], "id")
             }
-            let dueColumn = decision.reason == .ackOverdue ? "ack_due" : "attend_due"
             let catchUp = decision.due < run.startedAt && (row[10] as Int64) < run.startedAt.seconds
             let outboxFacts = OutboxFacts(number: number, level: decision.level, assignedJSON: assignedJSON)
             if gathered != nil {
@@ -114,14 +121,14 @@ extension IncidentStore {
             }
             if let assignedID {
                 try db.execute(
-                    "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ?, assigned = ?, assigned_json = ? WHERE id = ?",
+                    decision.reason == .ackOverdue ? Self.escalateReassigningAck : Self.escalateReassigningAttend,
                     [
                         .int(Int64(decision.level)), .int(decision.nextDue.seconds), .int(decision.nextDue.seconds),
                         .text(assignedID), .text(assignedJSON), .int(number),
                     ])
             } else {
                 try db.execute(
-                    "UPDATE incident SET level = ?, \(dueColumn) = ?, next_due = ? WHERE id = ?",
+                    decision.reason == .ackOverdue ? Self.escalateAck : Self.escalateAttend,
                     [.int(Int64(decision.level)), .int(decision.nextDue.seconds), .int(decision.nextDue.seconds), .int(number)])
             }
             // The outbox row is the escalation's only record: STATUS shows it in the history.

@@ -227,8 +227,18 @@ public final class IncidentStore: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let batch = Array(pending.prefix(Self.maxBatch))
-            pending.removeFirst(batch.count)
+            // The whole queue is taken as it is (no copy of its jobs); only a queue longer than a
+            // batch is split. (Copying the prefix and shifting the rest retained and released
+            // every field of every job: about a tenth of the writer's samples under intake.)
+            let batch: [WriterJob]
+            if pending.count <= Self.maxBatch {
+                batch = pending
+                pending = []
+                pending.reserveCapacity(batch.count)
+            } else {
+                batch = Array(pending[..<Self.maxBatch])
+                pending.removeFirst(Self.maxBatch)
+            }
             condition.unlock()
             commit(batch)
         }
