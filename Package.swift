@@ -29,7 +29,9 @@ let package = Package(
     ],
     targets: [
         // Pure core: wire grammar, replies, domain types, directory, triage. No NIO, no GRDB.
-        .target(name: "HotlineCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "HotlineCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Durable store: SQLite through GRDB, group commit.
         .target(
             name: "HotlineStore",

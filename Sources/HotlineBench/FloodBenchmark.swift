@@ -22,32 +22,9 @@ public enum FloodBenchmark {
         public var daemonCPUMilliseconds: Int
     }
 
-    /// A TCP connection to `port` on 127.0.0.1 from `source` (another loopback address makes
-    /// another peer for the daemon's per-address limits).
-    static func connectFrom(_ source: String, port: Int) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        inet_pton(AF_INET, source, &local.sin_addr)
-        var remote = sockaddr_in()
-        remote.sin_family = sa_family_t(AF_INET)
-        remote.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr)
-        let ok = withUnsafePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0 && withUnsafePointer(to: &remote) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-        if !ok { close(fd); return nil }
-        return fd
-    }
-
     public static func run(_ daemon: DaemonProcess, attackers: Int, seconds: Double, gateway: String) throws -> Result {
         // The gateway first, from 127.0.0.2, authenticated.
-        guard let gfd = connectFrom("127.0.0.2", port: daemon.port) else {
+        guard let gfd = LoopbackSocket.connect(from: "127.0.0.2", port: daemon.port) else {
             throw LineClient.Failure(description: "cannot connect from 127.0.0.2")
         }
         defer { close(gfd) }
@@ -86,7 +63,7 @@ public enum FloodBenchmark {
             let t = Thread {
                 var drain = [UInt8](repeating: 0, count: 65536)
                 while !stop.isSet {
-                    guard let fd = connectFrom("127.0.0.1", port: port) else { usleep(1000); continue }
+                    guard let fd = LoopbackSocket.connect(from: "127.0.0.1", port: port) else { usleep(1000); continue }
                     connections.add(1)
                     var stv = timeval(tv_sec: 0, tv_usec: 200_000)
                     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stv, socklen_t(MemoryLayout<timeval>.size))

@@ -79,6 +79,12 @@ extension Configuration {
             "audit = \(duration(auditRetention))",
         ]
         if let m = metricsListen { lines += ["[metrics]", "listen = \(listen(m.host, m.port))"] }
+        if let d = dashboard {
+            lines += [
+                "[dashboard]", "listen = \(listen(d.host, d.port))", "operators = \(quoted(d.operatorsPath))",
+                "session_idle = \(duration(d.idleTimeout))", "session_max = \(duration(d.maxAge))",
+            ]
+        }
         if let tls {
             lines += [
                 "[tls]", "listen = \(listen(tls.host, tls.port))", "certificate = \(quoted(tls.certificate))",

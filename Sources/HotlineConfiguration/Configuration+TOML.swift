@@ -25,7 +25,7 @@ extension Configuration {
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : ((baseDirectory as NSString).appendingPathComponent(p) as NSString).standardizingPath
         }
-        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls", "control", "metrics", "triage"]
+        let sections = ["server", "storage", "directory", "gateways", "escalation", "deadlines", "limits", "retention", "tls", "control", "metrics", "triage", "dashboard"]
         for key in table.keys where !sections.contains(key) {
             throw fail("unknown section [\(key)] (known: \(sections.joined(separator: ", ")))")
         }
@@ -221,6 +221,26 @@ extension Configuration {
             }
             c.metricsListen = (host, port)
         }
+        if let t = try section("dashboard", ["listen", "operators", "session_idle", "session_max"]) {
+            var d = Configuration.Dashboard()
+            d.operatorsPath = path("operators")
+            if let listen = try string(t, "dashboard", "listen") {
+                guard let (host, port) = parseListen(listen) else {
+                    throw fail("dashboard.listen must be HOST:PORT (IPv6 as [::1]:7380), not \"\(listen)\"")
+                }
+                d.host = host
+                d.port = port
+            }
+            if let p = try string(t, "dashboard", "operators") { d.operatorsPath = path(p) }
+            for (key, minimum) in [("session_idle", Int64(60)), ("session_max", Int64(60))] {
+                guard let v = t[key] else { continue }
+                guard let text = v.string, let seconds = DurationText.seconds(text), seconds >= minimum, seconds <= 7 * 86_400 else {
+                    throw fail("dashboard.\(key) must be a duration from 1m to 7d, such as \"30m\"")
+                }
+                if key == "session_idle" { d.idleTimeout = seconds } else { d.maxAge = seconds }
+            }
+            c.dashboard = d
+        }
         if let t = try section("triage", ["max_shelter_per_commune"]), let v = t["max_shelter_per_commune"] {
             guard let n = v.int, (0...100_000).contains(n) else {
                 throw fail("triage.max_shelter_per_commune must be a whole number from 0 to 100000")
@@ -240,6 +260,9 @@ extension Configuration {
                 }
                 c.auditRetention = seconds
             }
+        }
+        if let d = c.dashboard, !isLoopback(d.host), c.tls == nil {
+            throw fail("dashboard.listen \(d.host) is not a loopback address: it is served over TLS only, so [tls] (certificate and key) is needed")
         }
         return c
     }

@@ -79,6 +79,24 @@ public struct Configuration: Sendable, Equatable {
     public var controlSocket = "/run/hotline/control.sock"
     /// Loopback address for Prometheus (`GET /metrics`); none by default.
     public var metricsListen: (host: String, port: Int)?
+    /// The province dashboard (`[dashboard]`); none by default.
+    public var dashboard: Dashboard?
+
+    /// The read-only web page for operators (`[dashboard]`).
+    public struct Dashboard: Sendable, Equatable {
+        /// Default 127.0.0.1:7380 (loopback: reach it through an SSH tunnel). Any other address
+        /// is served over TLS only, with `[tls]`'s certificate and key.
+        public var host = "127.0.0.1"
+        public var port = 7380
+        /// The operators and their password hashes (`hotlinectl operator add`). Default
+        /// `operators` beside the configuration (the package: /etc/hotline/operators).
+        public var operatorsPath = "operators"
+        /// A session ends after this long without a request. Default 30 minutes.
+        public var idleTimeout: Int64 = 30 * 60
+        /// ... and this long after its login in any case. Default 12 hours.
+        public var maxAge: Int64 = 12 * 3600
+        public init() {}
+    }
 
     public static func == (a: Configuration, b: Configuration) -> Bool {
         a.server == b.server && a.storage == b.storage && a.tls == b.tls && a.directoryPath == b.directoryPath
@@ -88,6 +106,7 @@ public struct Configuration: Sendable, Equatable {
             && a.queueRotateBytes == b.queueRotateBytes && a.queueKeepFiles == b.queueKeepFiles
             && a.personalDataRetention == b.personalDataRetention && a.sourcePath == b.sourcePath
             && a.maxShelterPerCommune == b.maxShelterPerCommune && a.auditRetention == b.auditRetention
+            && a.dashboard == b.dashboard
     }
     /// Seconds after closure when caller, summary, close note and retraction reason are erased.
     /// Default 180 days.

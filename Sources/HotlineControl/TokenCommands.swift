@@ -40,13 +40,13 @@ public enum TokenCommands {
     /// A new file is 0640 with the group of the folder it is created in (tmpfiles makes
     /// `/etc/hotline` `root:<service group>` 0750), so that whatever the service user is called,
     /// it reads the file through that group.
-    static func edit(_ path: String, _ change: (String) -> String) throws {
+    static func edit(_ path: String, what: String = "gateway token file", _ change: (String) -> String) throws {
         var st = stat()
         let exists = stat(path, &st) == 0
         var old = ""
         if exists {
             do {
-                old = try ProtectedFile.read(path, what: "gateway token file", allowGroupWritable: true)
+                old = try ProtectedFile.read(path, what: what, allowGroupWritable: true)
             } catch {
                 throw Failure(error.message)
             }

@@ -209,6 +209,19 @@ public final class DaemonProcess {
         return nil
     }
 
+    /// The dashboard's port, from its log line, once it is listening (nil after 20 s).
+    public func dashboardPort() -> Int? {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let lines = log.split(separator: "\n")
+            if let line = lines.last(where: { $0.contains("] dashboard listening") }), let range = line.range(of: "dashboard.port=") {
+                return Int(line[range.upperBound...].prefix(while: \.isNumber))
+            }
+            usleep(5_000)
+        }
+        return nil
+    }
+
     /// `hotlined` with `arguments`, run to its end as the service user (as the unit runs it):
     /// exit status and output.
     public static func runHotlined(_ files: Files, _ arguments: [String]) throws -> (status: Int32, output: String) {

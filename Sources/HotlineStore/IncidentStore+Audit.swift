@@ -6,11 +6,12 @@ import HotlineCore
 /// itself. A read of personal data is recorded durably before the data is sent.
 public struct AuditRecord: Sendable, Equatable {
     public var at: Timestamp
-    /// `operator` or `gateway`.
+    /// `operator`, `gateway` or `dashboard`.
     public var actorKind: String
     public var actor: String
     /// The gateway connection's peer address, if a gateway.
     public var peer: String?
+    /// The incident, or `-` for a record about none (a dashboard login or view).
     public var incident: String
     /// `read` (personal data shown) or the operator's verb (`ack`, `attend`, `close`, `reassign`).
     public var action: String
@@ -99,7 +100,7 @@ extension IncidentStore {
             try db.query("SELECT * FROM audit \(filter) ORDER BY id DESC LIMIT ?", arguments).map { row in
                 AuditRecord(
                     at: Timestamp(seconds: row["at"]), actorKind: row["actor_kind"], actor: row["actor"], peer: row["peer"],
-                    incident: IncidentID.text(row["incident"]), action: row["action"],
+                    incident: (row["incident"] as Int64) == 0 ? "-" : IncidentID.text(row["incident"]), action: row["action"],
                     shown: (row["shown"] as String).split(separator: ",").map(String.init))
             }
         }

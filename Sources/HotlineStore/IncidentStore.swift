@@ -334,6 +334,10 @@ public final class IncidentStore: @unchecked Sendable {
                 try db.execute("DELETE FROM audit WHERE at < ?", auditBefore.seconds)
             }
             return { completion(.success(erased)) }
+        case let .audit(entry):
+            try Self.audit(
+                db, at: entry.at, kind: entry.kind, actor: entry.actor, peer: entry.peer, incident: 0, action: entry.action, shown: [])
+            return { entry.completion(.success(())) }
         case let .queueWritten(seq, hash):
             try db.execute("UPDATE queue_state SET last_seq = ?, last_hash = ? WHERE id = 1 AND last_seq < ?", seq, hash, seq)
             context.nextOutboxSeq = max(context.nextOutboxSeq, seq + 1)

@@ -11,6 +11,8 @@ enum WriterJob: Sendable {
     case testPause(Double)
     /// The queue file holds every record up to `seq`; the last line's hash is `hash`.
     case queueWritten(seq: Int64, hash: String)
+    /// An audit record that names no incident (a dashboard login or view), committed durably.
+    case audit(AuditEntry)
     /// Erase personal data of incidents closed at or before `closedBefore`.
     /// … and delete audit records older than `auditBefore`.
     case erasePersonalData(
@@ -29,6 +31,7 @@ enum WriterJob: Sendable {
         case let .read(read): read.completion(.failure(error))
         case .queueWritten, .testPause: break
         case let .erasePersonalData(_, _, _, completion): completion(.failure(error))
+        case let .audit(entry): entry.completion(.failure(error))
         }
     }
 }

@@ -33,6 +33,6 @@ struct Hotlinectl: ParsableCommand {
         discussion: "Finds the daemon's control socket and files through its configuration file (--config).",
         subcommands: [
             Status.self, Incidents.self, Show.self, Reassign.self, Ack.self, Attend.self, Close.self, Tail.self,
-            VerifyQueue.self, DirectoryCommand.self, Stats.self, Token.self, Reload.self, Audit.self, Backup.self,
+            VerifyQueue.self, DirectoryCommand.self, Stats.self, Token.self, Operator.self, Reload.self, Audit.self, Backup.self,
         ])
 }

@@ -146,3 +146,20 @@ public enum DurationText {
     /// deadline can run past the four-digit years a time is written with.
     public static let maximumSeconds: Int64 = 3650 * 86_400
 }
+
+extension Timestamp {
+    /// The first second of this time's month in Vietnam (UTC+7), and that month as `YYYY-MM`.
+    public var vietnamMonth: (start: Timestamp, name: String) {
+        let local = seconds + 7 * 3600
+        let (y, m, _) = Timestamp.civilDate(days: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+        let start = Timestamp(seconds: Timestamp.days(fromCivil: y, m, 1) * 86_400 - 7 * 3600)
+        let name = String(y) + "-" + (m < 10 ? "0" : "") + String(m)
+        return (start, name)
+    }
+
+    /// This time's year in Vietnam (UTC+7).
+    public var vietnamYear: Int {
+        let local = seconds + 7 * 3600
+        return Int(Timestamp.civilDate(days: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400).year)
+    }
+}

@@ -18,6 +18,7 @@ public final class HotlineApp: Sendable {
     public let queue: EscalationQueueFile
     public let control: ControlServer
     public let metricsServer: MetricsServer?
+    public let dashboardServer: DashboardServer?
     let logger: Logger
     /// Addresses of the listening sockets systemd passed (socket activation).
     let inheritedHosts: [String]
@@ -170,6 +171,7 @@ public final class HotlineApp: Sendable {
                 timeoutSeconds: configuration.limits.metricsTimeout, logger: logger
             ) { appBox.withLockedValue { $0 }?.renderMetrics() ?? [] }
         }
+        dashboardServer = try Self.makeDashboard(configuration, state: state, logger: logger)
         control = ControlServer(
             path: configuration.controlSocket, maxConnections: configuration.limits.controlConnections,
             timeoutSeconds: configuration.limits.controlTimeout, logger: logger
@@ -278,20 +280,22 @@ public final class HotlineApp: Sendable {
     /// Services start in this order and stop in reverse: the listener first, then the
     /// scheduler, then the store (committing what is queued), then the queue file.
     public func serviceGroup(signals: Bool) -> ServiceGroup {
-        ServiceGroup(
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: QueueFileService(queue: queue, logger: logger)),
+            .init(service: StoreService(store: state.store, logger: logger)),
+            .init(service: scheduler),
+            .init(service: ControlService(control: control, logger: logger)),
+            .init(service: server),
+        ]
+        if let metricsServer { services.append(.init(service: metricsServer)) }
+        if let dashboardServer { services.append(.init(service: dashboardServer)) }
+        services.append(.init(service: SystemdService(app: self, logger: logger)))
+        if signals { services.append(.init(service: HangupService(app: self))) }
+        return ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: QueueFileService(queue: queue, logger: logger)),
-                    .init(service: StoreService(store: state.store, logger: logger)),
-                    .init(service: scheduler),
-                    .init(service: ControlService(control: control, logger: logger)),
-                    .init(service: server),
-                ] + (metricsServer.map { [.init(service: $0)] } ?? []) + [
-                    .init(service: SystemdService(app: self, logger: logger))
-                ] + (signals ? [.init(service: HangupService(app: self))] : []),
-                gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
-                logger: logger))
+                services: services, gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [], logger: logger))
     }
+
 }
 
 /// Runs the control socket while the daemon runs. If it cannot be opened, intake goes on
