@@ -40,7 +40,7 @@ struct Operator: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an operator (their open sessions end at their next expiry).")
+        static let configuration = CommandConfiguration(abstract: "Remove an operator (their open pages lose their session at the next refresh).")
         @OptionGroup var options: Options
         @Argument var name: String
 

@@ -100,11 +100,22 @@ struct DashboardTests {
         if expected.highAcknowledged == 1 { #expect(high?["median_s"] == 60 && high?["p90_s"] == 60) }
         #expect(d["annual"]?.objectValue?["text_vi"]?.stringValue?.isEmpty == false)
 
+        // An operator removed from the file loses the page at its next refresh.
+        let (again, secondSession) = try f.login("alice", DashboardFixture.password, from: "127.0.0.3")
+        #expect(keep(again).status == 303)
+        let second = [("Cookie", "hotline_session=\(try #require(secondSession))")]
+        #expect(keep(try HTTP.request(port: f.port, "GET", "/api/dashboard", headers: second)).status == 200)
+
         // Log out: with the page's token only; the session is gone afterwards.
         let csrf = try #require(d["csrf"]?.stringValue)
         #expect(keep(try HTTP.request(port: f.port, "POST", "/logout", headers: cookie, body: "csrf=wrong")).status == 403)
         #expect(keep(try HTTP.request(port: f.port, "POST", "/logout", headers: cookie, body: "csrf=\(csrf)")).status == 303)
         #expect(keep(try HTTP.request(port: f.port, "GET", "/api/dashboard", headers: cookie)).status == 401)
+
+        // alice's second session ends when alice is removed from the operator file.
+        let removed = try f.daemon.hotlinectl(["operator", "remove", "alice"])
+        #expect(removed.status == 0, "\(removed.output)")
+        #expect(keep(try HTTP.request(port: f.port, "GET", "/api/dashboard", headers: second)).status == 401)
 
         // No personal data in any byte the dashboard sent.
         for raw in received {

@@ -161,15 +161,24 @@ final class DashboardHandler: ChannelInboundHandler {
         case (.GET, "/assets/app.css"):
             respond(context, head, .ok, type: "text/css; charset=utf-8", body: Array(DashboardAssets.style.utf8))
         case (.GET, "/api/dashboard"):
-            guard let (_, session) = session(cookies) else {
+            guard let (id, session) = session(cookies) else {
                 return respond(context, head, .unauthorized, type: "application/json", body: Array(#"{"error":"login required"}"#.utf8))
             }
             let backend = self.backend
+            enum Outcome: Sendable { case data([UInt8]), removed, unavailable }
             deferred(context) { done in
-                done(try? backend.data(session.operatorName, session.csrf))
-            } then: { handler, context, json in
-                guard let json else { return handler.respond(context, head, .serviceUnavailable, text: "cannot read the store now\n") }
-                handler.respond(context, head, .ok, type: "application/json", body: json)
+                // An operator removed from the file (hotlinectl operator remove) loses the page at
+                // its next refresh, not at the session's expiry.
+                guard (try? backend.operators())?.entries[session.operatorName] != nil else { return done(Outcome.removed) }
+                done((try? backend.data(session.operatorName, session.csrf)).map(Outcome.data) ?? .unavailable)
+            } then: { handler, context, outcome in
+                switch outcome {
+                case let .data(json): handler.respond(context, head, .ok, type: "application/json", body: json)
+                case .removed:
+                    backend.sessions.end(id)
+                    handler.respond(context, head, .unauthorized, type: "application/json", body: Array(#"{"error":"login required"}"#.utf8))
+                case .unavailable: handler.respond(context, head, .serviceUnavailable, text: "cannot read the store now\n")
+                }
             }
         case (.POST, "/logout"):
             guard let (id, session) = session(cookies) else { return redirect(context, head, to: "/login") }

@@ -22,7 +22,7 @@ extension HotlineApp {
                 logger.warning("dashboard: no operators yet; add one with hotlinectl operator add NAME", metadata: ["file": "\(d.operatorsPath)"])
             }
         } catch {
-            logger.warning("dashboard: nobody can log in until the operator file is usable: \(error)")
+            logger.warning("dashboard: nobody can log in until the operator file is usable (hotlinectl operator add NAME creates it): \(error)")
         }
         let clock = state.clock
         let store = state.store
