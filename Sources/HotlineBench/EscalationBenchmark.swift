@@ -21,7 +21,11 @@ public enum EscalationBenchmark {
     /// Runs tick once a second like the scheduler, until every incident has escalated once.
     /// On PostgreSQL: a throwaway server on loopback (one server, `synchronous_commit = on`),
     /// seeded before the due second like the SQLite file.
-    public static func run(open: Int = 100_000, spread: Int = 1, folder: String, backend: StoreBackend = .sqlite) async throws -> Result {
+    /// `readOnWriter`: the writer reads and decides each run itself (the design before the
+    /// reader-prepared runs), for comparison in the same conditions.
+    public static func run(
+        open: Int = 100_000, spread: Int = 1, folder: String, backend: StoreBackend = .sqlite, readOnWriter: Bool = false
+    ) async throws -> Result {
         var cluster: PostgresCluster?
         let store: IncidentStore
         // Seeding 100,000 rows takes a few seconds: the due second comes after it.
@@ -59,22 +63,19 @@ public enum EscalationBenchmark {
         var tick = dueDate
         while latenesses.count < open {
             let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
-            while true {
-                let outcome: Swift.Result<(escalated: Int, more: Bool), HLPError> = await withCheckedContinuation { c in
-                    store.submit(
-                        EscalationRun(
-                            now: now, startedAt: Timestamp(seconds: 0), deadlines: .defaults, ladder: .default,
-                            directory: directory, completion: { c.resume(returning: $0) }))
-                }
-                let done = Date().timeIntervalSince1970
+            // As the scheduler's tick: every incident due now, each run's commit time recorded.
+            let commits = CommitTimes()
+            let outcome = await store.escalateDue(
+                now: now, startedAt: Timestamp(seconds: 0), deadlines: .defaults, ladder: .default, directory: directory,
+                readOnWriter: readOnWriter, committed: { n in commits.add(n, at: Date().timeIntervalSince1970) })
+            _ = try outcome.get()
+            for (escalated, done) in commits.all {
                 runs += 1
-                let (escalated, more) = try outcome.get()
                 // Runs take the oldest deadlines first, and open/spread incidents fall due in each
                 // second, so the k-th escalated incident was due at dueDate + k / perSecond.
                 let perSecond = max(1, open / max(1, spread))
                 let first = latenesses.count
                 latenesses += (first..<(first + escalated)).map { k in done - (dueDate + Double(k / perSecond)) }
-                if !more { break }
             }
             tick += 1
             let wait = tick + 0.005 - Date().timeIntervalSince1970
@@ -84,6 +85,14 @@ public enum EscalationBenchmark {
         func pct(_ p: Double) -> Double { latenesses[min(latenesses.count - 1, Int(p * Double(latenesses.count)))] }
         return Result(incidents: latenesses.count, runs: runs, p50: pct(0.5), p99: pct(0.99), max: latenesses.last ?? 0)
     }
+}
+
+/// Each run's escalations and commit time, in commit order.
+final class CommitTimes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [(Int, Double)] = []
+    func add(_ n: Int, at t: Double) { lock.withLock { items.append((n, t)) } }
+    var all: [(Int, Double)] { lock.withLock { items } }
 }
 
 extension HLPError {

@@ -8,18 +8,22 @@ public struct EscalationRun: Sendable {
     public var deadlines: DeadlineTable
     public var ladder: EscalationLadder
     public var directory: Directory
-    /// The number of escalations committed, and whether more are due (run again at once).
+    /// Decided on a reader (SQLite): the writer only applies it (see `prepareEscalations`).
+    public var prepared: PreparedEscalations?
+    /// The number of escalations committed, and whether more are due (run again at once); for
+    /// a prepared run, whether some incidents changed meanwhile and were left.
     public var completion: @Sendable (Result<(escalated: Int, more: Bool), HLPError>) -> Void
 
     public init(
         now: Timestamp, startedAt: Timestamp, deadlines: DeadlineTable, ladder: EscalationLadder, directory: Directory,
-        completion: @escaping @Sendable (Result<(escalated: Int, more: Bool), HLPError>) -> Void
+        prepared: PreparedEscalations? = nil, completion: @escaping @Sendable (Result<(escalated: Int, more: Bool), HLPError>) -> Void
     ) {
         self.now = now
         self.startedAt = startedAt
         self.deadlines = deadlines
         self.ladder = ladder
         self.directory = directory
+        self.prepared = prepared
         self.completion = completion
     }
 }

@@ -314,6 +314,10 @@ public final class IncidentStore: @unchecked Sendable {
             }
             return { job.completion(result) }
         case let .escalate(run):
+            if let prepared = run.prepared {
+                let (escalated, left) = try applyPrepared(prepared, at: run.now, db, &context)
+                return { run.completion(.success((escalated, left > 0))) }
+            }
             let result = try escalate(run, db, &context)
             return { run.completion(.success(result)) }
         case let .read(read):

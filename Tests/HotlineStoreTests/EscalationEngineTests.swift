@@ -211,3 +211,55 @@ func waitFor(_ condition: () -> Bool) async throws {
     }
     Issue.record("condition not met in 5 s")
 }
+
+/// The storm's prepared runs (SQLite): decided on a reader, applied by the writer only to
+/// incidents still as they were read.
+struct PreparedEscalationTests {
+    static let t0 = StoreFixtures.now
+    static let high = DeadlineTable.defaults[.high]
+
+    func apply(_ store: IncidentStore, _ prepared: PreparedEscalations, at now: Timestamp) async -> (Int, Bool) {
+        await withCheckedContinuation { c in
+            store.submit(
+                EscalationRun(
+                    now: now, startedAt: Self.t0, deadlines: .defaults, ladder: .default, directory: StoreFixtures.directory,
+                    prepared: prepared, completion: { c.resume(returning: (try? $0.get()) ?? (-1, false)) }))
+        }
+    }
+
+    @Test func anIncidentAcknowledgedBetweenTheReadAndTheWriteIsLeftAndTheRestEscalate() async throws {
+        let store = try openStore(.sqlite).store
+        defer { store.close() }
+        var ids: [String] = []
+        for i in 0..<5 {
+            let r = try await store.submit(StoreFixtures.request(#"{"ref":"p\#(i)","severity":"high","forms":["physical"]}"#)).get()
+            ids.append(r["incident"]!.stringValue!)
+        }
+        let t1 = Self.t0.adding(seconds: Self.high.ack)
+        // Read in two chunks, in (next_due, id) order, the second after the first's cursor.
+        let first = try #require(try store.prepareEscalations(
+            now: t1, startedAt: Self.t0, deadlines: .defaults, ladder: .default, after: nil, limit: 3))
+        #expect(first.items.count == 3 && first.full)
+        let second = try #require(try store.prepareEscalations(
+            now: t1, startedAt: Self.t0, deadlines: .defaults, ladder: .default, after: first.cursor, limit: 3))
+        #expect(second.items.count == 2 && !second.full)
+        // Between the read and the write, the second incident is acknowledged.
+        _ = try await store.act(ids[1], .ack(responder: nil, at: t1)).get()
+        let (escalated, left) = await apply(store, first, at: t1)
+        #expect(escalated == 2 && left)
+        #expect(await apply(store, second, at: t1) == (2, false))
+        #expect(try store.statusOf(ids[1])["level"] == 0)
+        #expect(try store.statusOf(ids[1])["state"] == "acknowledged")
+        for i in [0, 2, 3, 4] { #expect(try store.statusOf(ids[i])["level"] == 1) }
+        let records = try store.outbox().filter { $0["reason"] == "ack_overdue" }
+        #expect(records.count == 4)
+        #expect(!records.contains { $0["incident"] == .string(ids[1]) })
+        // Applying the same chunk again writes nothing: every incident it read has moved on.
+        #expect(await apply(store, first, at: t1) == (0, true))
+        #expect(try store.outbox().filter { $0["reason"] == "ack_overdue" }.count == 4)
+        // A new read finds nothing due any more at t1.
+        let again = try #require(try store.prepareEscalations(
+            now: t1, startedAt: Self.t0, deadlines: .defaults, ladder: .default, after: nil))
+        #expect(again.items.isEmpty)
+    }
+}

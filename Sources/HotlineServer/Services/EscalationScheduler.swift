@@ -50,18 +50,19 @@ public final class EscalationScheduler: Service, Sendable {
         }
     }
 
-    /// Runs escalations due at the clock's now until none is left.
+    /// Runs escalations due at the clock's now until none is left (see
+    /// `IncidentStore.escalateDue`: on SQLite, read and decided on a reader while the writer
+    /// writes the chunk before).
     public func tick() async {
-        while true {
-            let outcome = await escalate(now: clock.now())
-            guard case let .success((escalated, more)) = outcome else {
-                if case let .failure(error) = outcome {
-                    logger.error("escalation run failed; retrying", metadata: ["error": "\(error.text)"])
-                }
-                return
-            }
-            if escalated > 0 { logger.notice("escalated", metadata: ["escalations": "\(escalated)"]) }
-            if !more { return }
+        let snapshot = state.snapshot
+        let result = await state.store.escalateDue(
+            now: clock.now(), startedAt: startedAt, deadlines: snapshot.deadlines, ladder: snapshot.ladder,
+            directory: snapshot.directory)
+        switch result {
+        case let .success(n):
+            if n > 0 { logger.notice("escalated", metadata: ["escalations": "\(n)"]) }
+        case let .failure(error):
+            logger.error("escalation run failed; retrying", metadata: ["error": "\(error.text)"])
         }
     }
 
