@@ -132,6 +132,11 @@ enum Schema {
                     ALTER TABLE outbox ADD COLUMN catch_up INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        m.registerMigration("v9-intake-indexes") { db in
+            // Only the B-trees intake needs are written per report: (commune, reported_at) served
+            // `hotlinectl incidents --commune`, which now reads by id and filters.
+            try db.execute(sql: "DROP INDEX IF EXISTS incident_commune")
+        }
         return m
     }
 }

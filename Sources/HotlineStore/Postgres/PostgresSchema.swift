@@ -100,7 +100,9 @@ enum PostgresSchema {
             CREATE INDEX audit_at ON audit (at);
             CREATE INDEX audit_incident ON audit (incident);
             """
-        )
+        ),
+        // As SQLite's v9: intake writes only the B-trees it needs.
+        ("v2-intake-indexes", "DROP INDEX IF EXISTS incident_commune"),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction.
