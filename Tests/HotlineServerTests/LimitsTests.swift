@@ -190,14 +190,17 @@ struct LimitsTests {
         try daemon.start()
         let metricsPort = try #require(daemon.metricsPort(), "no metrics port in the log: \(daemon.log)")
         defer { daemon.kill(SIGTERM) }
-        // Control: two idle operators hold the two places; a third is told, not queued.
+        // Control: two idle operators hold the two places; a third is told, not queued. (The
+        // daemon admits connections on its two event loops, so the second and the third race
+        // for the last place: one of them is told, the other holds it; the first always does.)
         let socketPath = daemon.folder + "/data/control.sock"
         let first = try UnixClient(path: socketPath), second = try UnixClient(path: socketPath)
         let third = try UnixClient(path: socketPath)
-        #expect(try third.readLineOrEOF()?.contains("too many operator connections") == true)
-        // Idle ones are closed after the timeout; then operators get in again.
+        let lastTwo = [try second.readLineOrEOF(), try third.readLineOrEOF()]
+        #expect(lastTwo.filter { $0?.contains("too many operator connections") == true }.count == 1, "\(lastTwo)")
+        // Idle ones are closed after the timeout (nothing said); then operators get in again.
+        #expect(lastTwo.contains { $0 == nil })
         #expect(try first.readLineOrEOF() == nil)
-        #expect(try second.readLineOrEOF() == nil)
         var (status, output) = (Int32(-1), "")
         for _ in 0..<50 where status != 0 {
             (status, output) = try daemon.hotlinectl(["status", "--json"])
