@@ -67,74 +67,47 @@ extension IncidentStore {
     /// at most `maxEscalationsPerRun` at a time.
     func escalate(_ run: EscalationRun, _ db: SQLConnection, _ context: inout BatchContext) throws -> (escalated: Int, more: Bool) {
         let rows = try db.query(
-            """
-            SELECT id, state, level, severity, ack_due, attend_due, backups_json, assigned_json, commune, district,
-                received_at, callback
-            FROM incident WHERE next_due <= ? ORDER BY next_due, id LIMIT ?
-            """, run.now.seconds, Self.maxEscalationsPerRun + 1)
+            "SELECT \(Self.dueColumns) FROM incident WHERE next_due <= ? ORDER BY next_due, id LIMIT ?",
+            run.now.seconds, Self.maxEscalationsPerRun + 1)
         var count = 0
         // On PostgreSQL every statement is a round trip: the run's writes are gathered and sent
         // as a few multi-row statements at its end (SQLite runs them one by one, in process).
         var gathered: EscalationWrites? = db.dialect == .postgresql ? EscalationWrites() : nil
-        // Columns by position (as selected above): a name lookup per column per row showed in
-        // the profile of a 100,000-deadline storm.
         for row in rows.prefix(Self.maxEscalationsPerRun) {
-            let number: Int64 = row[0]
-            guard let state = IncidentState(rawValue: row[1]), let severity = Severity(rawValue: row[3])
-            else { throw StoreCorruption(reason: "incident \(number)") }
-            // The backups' JSON is split, not parsed: only the one handed the case is read.
-            let backups = JSONText.arrayElements(row[6] as String)
-            let facts = DeadlineState(
-                state: state, level: row[2], severity: severity,
-                ackDue: (row[4] as Int64?).map { Timestamp(seconds: $0) }, attendDue: (row[5] as Int64?).map { Timestamp(seconds: $0) },
-                backupCount: backups.count)
-            guard let decision = EscalationPolicy.decide(facts, now: run.now, windows: run.deadlines, ladder: run.ladder)
-            else {
+            let p = try Self.prepared(row, now: run.now, startedAt: run.startedAt, deadlines: run.deadlines, ladder: run.ladder)
+            guard let decision = p.decision else {
                 // Nothing watched is due (state changed): stop watching.
                 if gathered != nil {
-                    gathered!.unwatched.append(.int(number))
+                    gathered!.unwatched.append(.int(p.number))
                 } else {
-                    try db.execute("UPDATE incident SET next_due = NULL WHERE id = ?", number)
+                    try db.execute("UPDATE incident SET next_due = NULL WHERE id = ?", p.number)
                 }
                 continue
             }
-            // The assignee's JSON as stored, unless the escalation hands the case to a backup.
-            var assignedJSON: String = row[7]
-            var assignedID: String? = nil
-            if let b = decision.reassignToBackup, b < backups.count {
-                assignedJSON = String(backups[b])
-                assignedID = JSONText.stringMember(backups[b], "id")
-            }
-            let catchUp = decision.due < run.startedAt && (row[10] as Int64) < run.startedAt.seconds
-            let outboxFacts = OutboxFacts(number: number, level: decision.level, assignedJSON: assignedJSON)
+            let outboxFacts = OutboxFacts(number: p.number, level: decision.level, assignedJSON: p.assignedJSON)
+            let next = SQLValue.int(decision.nextDue.seconds)
             if gathered != nil {
-                let next = SQLValue.int(decision.nextDue.seconds)
-                let ackDue: SQLValue = decision.reason == .ackOverdue ? next : ((row[4] as Int64?).map { .int($0) } ?? .null)
-                let attendDue: SQLValue = decision.reason == .ackOverdue ? ((row[5] as Int64?).map { .int($0) } ?? .null) : next
+                let ackDue: SQLValue = decision.reason == .ackOverdue ? next : (p.ackDue.map { .int($0) } ?? .null)
+                let attendDue: SQLValue = decision.reason == .ackOverdue ? (p.attendDue.map { .int($0) } ?? .null) : next
                 gathered!.updates.append([
-                    .int(number), .int(Int64(decision.level)), ackDue, attendDue, next,
-                    assignedID.map { .text($0) } ?? .null, .text(assignedJSON),
+                    .int(p.number), .int(Int64(decision.level)), ackDue, attendDue, next,
+                    p.assignedID.map { .text($0) } ?? .null, .text(p.assignedJSON),
                 ])
-                gathered!.outbox.append((outboxFacts, decision.reason, decision.due, catchUp))
+                gathered!.outbox.append((outboxFacts, decision.reason, decision.due, p.catchUp))
                 count += 1
                 continue
             }
-            if let assignedID {
+            if let assignedID = p.assignedID {
                 try db.execute(
                     decision.reason == .ackOverdue ? Self.escalateReassigningAck : Self.escalateReassigningAttend,
-                    [
-                        .int(Int64(decision.level)), .int(decision.nextDue.seconds), .int(decision.nextDue.seconds),
-                        .text(assignedID), .text(assignedJSON), .int(number),
-                    ])
+                    [.int(Int64(decision.level)), next, next, .text(assignedID), .text(p.assignedJSON), .int(p.number)])
             } else {
                 try db.execute(
                     decision.reason == .ackOverdue ? Self.escalateAck : Self.escalateAttend,
-                    [.int(Int64(decision.level)), .int(decision.nextDue.seconds), .int(decision.nextDue.seconds), .int(number)])
+                    [.int(Int64(decision.level)), next, next, .int(p.number)])
             }
             // The outbox row is the escalation's only record: STATUS shows it in the history.
-            // Missed while the daemon was down (catch-up): the deadline passed before this run of
-            // the daemon began, for an incident it already had (not one forwarded late since).
-            try appendOutbox(db, outboxFacts, reason: decision.reason, due: decision.due, at: run.now, catchUp: catchUp, &context)
+            try appendOutbox(db, outboxFacts, reason: decision.reason, due: decision.due, at: run.now, catchUp: p.catchUp, &context)
             count += 1
         }
         if let gathered { try write(gathered, at: run.now, db, &context) }

@@ -8,6 +8,9 @@ public struct PreparedEscalation: Sendable {
     var state: String
     var level: Int
     var nextDue: Int64
+    /// The deadlines as read (the one not moved is written back as it was, on PostgreSQL).
+    var ackDue: Int64?
+    var attendDue: Int64?
     /// nil: nothing watched is due any more (the incident is no longer watched).
     var decision: EscalationDecision?
     var assignedJSON: String
@@ -34,10 +37,7 @@ extension IncidentStore {
         after cursor: (due: Int64, id: Int64)?, limit: Int = maxEscalationsPerRun
     ) throws -> PreparedEscalations? {
         guard engine.dialect == .sqlite else { return nil }
-        let columns = """
-            SELECT id, state, level, severity, ack_due, attend_due, backups_json, assigned_json, received_at, next_due
-            FROM incident
-            """
+        let columns = "SELECT \(Self.dueColumns) FROM incident"
         let rows = try engine.read { db in
             if let cursor {
                 return try db.query(
@@ -46,35 +46,45 @@ extension IncidentStore {
             }
             return try db.query(columns + " WHERE next_due <= ? ORDER BY next_due, id LIMIT ?", now.seconds, limit)
         }
-        var items: [PreparedEscalation] = []
-        items.reserveCapacity(rows.count)
-        var last: (due: Int64, id: Int64)?
-        for row in rows {
-            let number: Int64 = row[0]
-            let stateText: String = row[1]
-            guard let state = IncidentState(rawValue: stateText), let severity = Severity(rawValue: row[3])
-            else { throw StoreCorruption(reason: "incident \(number)") }
-            let nextDue: Int64 = row[9]
-            last = (nextDue, number)
-            let backups = JSONText.arrayElements(row[6] as String)
-            let facts = DeadlineState(
-                state: state, level: row[2], severity: severity,
-                ackDue: (row[4] as Int64?).map { Timestamp(seconds: $0) }, attendDue: (row[5] as Int64?).map { Timestamp(seconds: $0) },
-                backupCount: backups.count)
-            let decision = EscalationPolicy.decide(facts, now: now, windows: deadlines, ladder: ladder)
-            var assignedJSON: String = row[7]
-            var assignedID: String?
-            if let b = decision?.reassignToBackup, b < backups.count {
-                assignedJSON = String(backups[b])
-                assignedID = JSONText.stringMember(backups[b], "id")
-            }
-            let catchUp = decision.map { $0.due < startedAt && (row[8] as Int64) < startedAt.seconds } ?? false
-            items.append(
-                PreparedEscalation(
-                    number: number, state: stateText, level: row[2], nextDue: nextDue, decision: decision,
-                    assignedJSON: assignedJSON, assignedID: assignedID, catchUp: catchUp))
-        }
+        let items = try rows.map { try Self.prepared($0, now: now, startedAt: startedAt, deadlines: deadlines, ladder: ladder) }
+        let last = items.last.map { (due: $0.nextDue, id: $0.number) }
         return PreparedEscalations(items: items, cursor: last, full: rows.count >= limit)
+    }
+
+    /// The columns an escalation reads, in the order `prepared(_:…)` takes them by position (a
+    /// name lookup per column per row showed in the profile of a 100,000-deadline storm).
+    static let dueColumns =
+        "id, state, level, severity, ack_due, attend_due, backups_json, assigned_json, received_at, next_due"
+
+    /// One due incident's escalation, decided from its row (`dueColumns`): the writer's runs and
+    /// the reader's chunks decide alike.
+    static func prepared(
+        _ row: SQLRow, now: Timestamp, startedAt: Timestamp, deadlines: DeadlineTable, ladder: EscalationLadder
+    ) throws -> PreparedEscalation {
+        let number: Int64 = row[0]
+        let stateText: String = row[1]
+        guard let state = IncidentState(rawValue: stateText), let severity = Severity(rawValue: row[3])
+        else { throw StoreCorruption(reason: "incident \(number)") }
+        let ackDue: Int64? = row[4], attendDue: Int64? = row[5]
+        // The backups' JSON is split, not parsed: only the one handed the case is read.
+        let backups = JSONText.arrayElements(row[6] as String)
+        let facts = DeadlineState(
+            state: state, level: row[2], severity: severity, ackDue: ackDue.map { Timestamp(seconds: $0) },
+            attendDue: attendDue.map { Timestamp(seconds: $0) }, backupCount: backups.count)
+        let decision = EscalationPolicy.decide(facts, now: now, windows: deadlines, ladder: ladder)
+        // The assignee's JSON as stored, unless the escalation hands the case to a backup.
+        var assignedJSON: String = row[7]
+        var assignedID: String?
+        if let b = decision?.reassignToBackup, b < backups.count {
+            assignedJSON = String(backups[b])
+            assignedID = JSONText.stringMember(backups[b], "id")
+        }
+        // Missed while the daemon was down (catch-up): the deadline passed before this run of the
+        // daemon began, for an incident it already had (not one forwarded late since).
+        let catchUp = decision.map { $0.due < startedAt && (row[8] as Int64) < startedAt.seconds } ?? false
+        return PreparedEscalation(
+            number: number, state: stateText, level: row[2], nextDue: row[9], ackDue: ackDue, attendDue: attendDue,
+            decision: decision, assignedJSON: assignedJSON, assignedID: assignedID, catchUp: catchUp)
     }
 
     /// The writer's part of a prepared run: each incident's UPDATE matches only the row as it was

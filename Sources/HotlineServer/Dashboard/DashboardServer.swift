@@ -19,8 +19,6 @@ struct DashboardBackend: Sendable {
     let data: @Sendable (_ operatorName: String, _ csrf: String) throws -> [UInt8]
     /// Records an audit entry durably; the completion runs once it is committed (or failed).
     let audit: @Sendable (_ actor: String, _ peer: String?, _ action: String, _ done: @escaping @Sendable (Bool) -> Void) -> Void
-    /// Cookies carry `Secure` (always: browsers accept it on http://localhost, and the
-    /// dashboard is TLS-only elsewhere).
 }
 
 /// The province dashboard: a read-only web page for operators on its own listener, on the same
@@ -370,23 +368,6 @@ final class DashboardHandler: ChannelInboundHandler {
     }
 
     static func decode(_ bytes: ArraySlice<UInt8>) -> String? {
-        var out: [UInt8] = []
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let b = bytes[i]
-            if b == UInt8(ascii: "+") {
-                out.append(0x20)
-            } else if b == UInt8(ascii: "%") {
-                guard i + 2 < bytes.endIndex + 0, i + 2 <= bytes.endIndex - 1,
-                    let v = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
-                else { return nil }
-                out.append(v)
-                i += 2
-            } else {
-                out.append(b)
-            }
-            i += 1
-        }
-        return String(validating: out, as: UTF8.self)
+        String(validating: bytes, as: UTF8.self)?.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

@@ -39,11 +39,8 @@ final class DashboardSessions: Sendable {
         self.now = now
     }
 
-    /// 32 random bytes from the system's secure generator, as 64 hex digits.
-    static func randomToken() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return SHA256.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
-    }
+    /// 32 random bytes from the system's secure generator (the gateway tokens' generator).
+    static func randomToken() -> String { TokenFileEditor.newToken() }
 
     // MARK: Login form tokens (CSRF-proof login: the form's field must equal its cookie and be ours)
 

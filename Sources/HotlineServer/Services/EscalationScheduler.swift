@@ -84,16 +84,4 @@ public final class EscalationScheduler: Service, Sendable {
             return 0
         }
     }
-
-    /// One escalation run at `now`, through the store's writer.
-    public func escalate(now: Timestamp) async -> Result<(escalated: Int, more: Bool), HLPError> {
-        let snapshot = state.snapshot
-        let startedAt = self.startedAt
-        return await withCheckedContinuation { continuation in
-            state.store.submit(
-                EscalationRun(
-                    now: now, startedAt: startedAt, deadlines: snapshot.deadlines, ladder: snapshot.ladder,
-                    directory: snapshot.directory, completion: { continuation.resume(returning: $0) }))
-        }
-    }
 }
