@@ -13,7 +13,7 @@ public enum OfflineTriage {
         else { return nil }
         let prepared = PreparedReport(request, directory: directory, deadlines: .defaults)
         // Which places are free is known only to the province: the nearest facility with beds.
-        let text = prepared.receiptText(incident: "", shelter: prepared.shelterCandidates.first)
+        let text = prepared.receiptText(incident: "", shelterJSON: prepared.shelterCandidates.first?.jsonText ?? "null")
         guard case var .object(o) = try? JSONParser.parse(text) else { return nil }
         o["incident"] = nil
         o["offline"] = true

@@ -96,6 +96,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 precondition(o["id"] == .string(id), "stringMember disagrees with the parser")
             }
             if case let .object(o) = value {
+                // The one-pass REPORT path returns what the general path returns, or nothing.
+                if let fast = ReportFastPath.validate(data[...], commune: "14320", directory: directory, now: environment.now) {
+                    precondition(
+                        (try? ReportValidator.validate(o, commune: "14320", directory: directory, now: environment.now)) == fast,
+                        "the fast REPORT path disagrees with the validator")
+                }
                 if let r = try? ReportValidator.validate(o, commune: "14320", directory: directory, now: environment.now) {
                     precondition((1...64).contains(r.ref.utf8.count) && (1...50).contains(r.victims))
                     precondition(r.reportedAt.seconds <= environment.now.seconds + 300)

@@ -53,9 +53,9 @@ extension IncidentStore {
             number = context.nextID
         }
         let id = IncidentID.text(number)
-        let receipt = p.receiptText(incident: id, shelter: shelter)
+        let shelterJSON = shelter?.jsonText ?? "null"
+        let receipt = p.receiptText(incident: id, shelterJSON: shelterJSON)
         let district = job.directory.communes[r.commune]?.districtCode ?? ""
-        let shelterJSON = (shelter?.json ?? .null).jsonText
         // Values in the columns' order.
         let values: [SQLValue] = [
             .int(number), .text(job.gateway.id), .text(r.ref), .text(r.contentHash), .text(r.commune), .text(district),
@@ -82,7 +82,7 @@ extension IncidentStore {
         // stored receipt (one B-tree insert fewer per report on the writer).
         // Records written at intake: they carry the current level and due = at.
         if r.children > 0 || r.weapon || r.severity == .critical || capped {
-            let facts = OutboxFacts(number: number, level: 0, assignedJSON: (p.assigned?.json ?? .null).jsonText)
+            let facts = OutboxFacts(number: number, level: 0, assignedJSON: p.assignedJSON)
             if r.children > 0 {
                 try appendOutbox(db, facts, reason: .childProtection, due: job.receivedAt, at: job.receivedAt, catchUp: false, deferrable: true, &context)
             }

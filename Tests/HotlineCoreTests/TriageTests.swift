@@ -124,7 +124,7 @@ struct PreparedReportTests {
         let receipt = Receipt(
             incident: "INC-000042", ref: r.ref, duplicate: false, severity: r.severity, triage: triage,
             ackDue: r.reportedAt.adding(seconds: w.ack), attendDue: r.reportedAt.adding(seconds: w.attend))
-        let text = p.receiptText(incident: "INC-000042", shelter: triage.shelter)
+        let text = p.receiptText(incident: "INC-000042", shelterJSON: triage.shelter?.jsonText ?? "null")
         #expect(text == receipt.json.jsonText)
         // The duplicate flag flips in place, and only it.
         let stored = IntakeReceipt(incident: "INC-000042", severity: r.severity.rawValue, duplicate: false, text: text)
@@ -133,5 +133,19 @@ struct PreparedReportTests {
         #expect(try JSONParser.parse(stored.asDuplicate.text) == .object(expected))
         #expect(stored.asDuplicate.duplicate)
         #expect(stored.asDuplicate.asDuplicate == stored.asDuplicate)
+    }
+
+    /// A responder's pre-encoded JSON is what the JSON tree renders, escapes and all.
+    @Test func assignmentTextMatchesItsJSONTree() {
+        let names = ["Nhóm PCBLGĐ \"Đông\" \\ 1", "tab\tnew\nline\u{7F}\u{01}", "", "Tổ hòa giải"]
+        for (i, name) in names.enumerated() {
+            let r = Responder(
+                id: "PG-\(i)", kind: .trustedAddress, name: name, communeCode: "14320", villageID: nil,
+                position: GeoPoint(lat: 20.28, lon: 105.96), phone: "0912\"345", hours: .always, shelterBeds: 0)
+            for distance in [0, 7, 12_345, -3] {
+                let a = Assignment(responder: r, distanceMeters: distance)
+                #expect(a.jsonText == a.json.jsonText)
+            }
+        }
     }
 }

@@ -44,15 +44,18 @@ public enum ResponderKind: String, Sendable, CaseIterable {
 
 /// A prevention group, trusted address, health facility or club.
 public struct Responder: Sendable, Equatable {
-    public var id: String
-    public var kind: ResponderKind
-    public var name: String
+    public let id: String
+    public let kind: ResponderKind
+    public let name: String
     public var communeCode: String
     public var villageID: String?
     public var position: GeoPoint
-    public var phone: String
+    public let phone: String
     public var hours: OpeningHours
     public var shelterBeds: Int
+    /// `{"id":…,"kind":…,"name":…,"phone":…,"distance_m":` — the fixed part of the responder's
+    /// JSON in a receipt, encoded once when the directory is loaded.
+    public let jsonPrefix: String
 
     public init(
         id: String, kind: ResponderKind, name: String, communeCode: String, villageID: String?, position: GeoPoint,
@@ -67,6 +70,9 @@ public struct Responder: Sendable, Equatable {
         self.phone = phone
         self.hours = hours
         self.shelterBeds = shelterBeds
+        jsonPrefix =
+            #"{"id":"# + JSONValue.stringLiteral(id) + #","kind":"# + JSONValue.stringLiteral(kind.rawValue) + #","name":"#
+            + JSONValue.stringLiteral(name) + #","phone":"# + JSONValue.stringLiteral(phone) + #","distance_m":"#
     }
 }
 

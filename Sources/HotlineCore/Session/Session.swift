@@ -58,6 +58,14 @@ public struct Session: Sendable {
             if gateway == nil, !verb.allowedBeforeAuth {
                 return .reply(.error(.authRequired, "AUTH first"))
             }
+            // The common REPORT in one pass over its bytes; anything else (and every error)
+            // through the general parser and validator.
+            if verb == .report, let gateway,
+                let request = ReportFastPath.validate(
+                    arguments, commune: gateway.communeCode, directory: env.directory, now: env.now)
+            {
+                return .report(request, gateway: gateway)
+            }
             let command: Command
             do {
                 command = try CommandParser.command(verb, arguments: arguments)

@@ -37,11 +37,18 @@ public struct PreparedReport: Sendable {
         let windows = deadlines[request.severity]
         ackDue = request.reportedAt.adding(seconds: windows.ack)
         attendDue = request.reportedAt.adding(seconds: windows.attend)
-        assignedJSON = (assigned?.json ?? .null).jsonText
-        backupsJSON = JSONValue.array(backups.map(\.json)).jsonText
+        assignedJSON = assigned?.jsonText ?? "null"
+        var list: [UInt8] = [UInt8(ascii: "[")]
+        list.reserveCapacity(400)
+        for (i, b) in backups.enumerated() {
+            if i > 0 { list.append(UInt8(ascii: ",")) }
+            b.writeJSON(into: &list)
+        }
+        list.append(UInt8(ascii: "]"))
+        backupsJSON = String(decoding: list, as: UTF8.self)
         formsText = request.forms.map(\.rawValue).joined(separator: ",")
         // The receipt object of hotline-protocol(7), keys in its order, around what the writer fills.
-        func string(_ s: String) -> String { JSONValue.string(s).jsonText }
+        let string = JSONValue.stringLiteral
         receiptMiddle =
             #","ref":"# + string(request.ref) + #","duplicate":false,"severity":"# + string(request.severity.rawValue)
             + #","assigned":"# + assignedJSON + #","backups":"# + backupsJSON + #","shelter":"#
@@ -51,8 +58,8 @@ public struct PreparedReport: Sendable {
     }
 
     /// The receipt's JSON text for the stored incident.
-    public func receiptText(incident: String, shelter: Assignment?) -> String {
-        #"{"incident":""# + incident + "\"" + receiptMiddle + (shelter?.json ?? .null).jsonText + receiptTail
+    public func receiptText(incident: String, shelterJSON: String) -> String {
+        #"{"incident":""# + incident + "\"" + receiptMiddle + shelterJSON + receiptTail
     }
 }
 

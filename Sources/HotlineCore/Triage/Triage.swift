@@ -15,6 +15,20 @@ public struct Assignment: Sendable, Equatable {
             "phone": .string(responder.phone), "distance_m": JSONValue(distanceMeters),
         ])
     }
+
+    /// `json`'s text, from the responder's pre-encoded members (no JSON tree per report).
+    public func writeJSON(into out: inout [UInt8]) {
+        out.append(contentsOf: responder.jsonPrefix.utf8)
+        JSONValue.writeNumber(Double(distanceMeters), into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    public var jsonText: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(responder.jsonPrefix.utf8.count + 8)
+        writeJSON(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 public struct TriageResult: Sendable, Equatable {
