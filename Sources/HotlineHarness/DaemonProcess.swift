@@ -200,26 +200,12 @@ public final class DaemonProcess {
 
     /// The metrics endpoint's port, from its log line, once it is listening (nil after 20 s).
     public func metricsPort() -> Int? {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let lines = log.split(separator: "\n")
-            if let p = Self.port(lines, "] metrics at /metrics", key: "metrics.port=") { return p }
-            usleep(5_000)
-        }
-        return nil
+        Wait.value(every: 0.005) { Self.port(log.split(separator: "\n"), "] metrics at /metrics", key: "metrics.port=") }
     }
 
     /// The dashboard's port, from its log line, once it is listening (nil after 20 s).
     public func dashboardPort() -> Int? {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let lines = log.split(separator: "\n")
-            if let line = lines.last(where: { $0.contains("] dashboard listening") }), let range = line.range(of: "dashboard.port=") {
-                return Int(line[range.upperBound...].prefix(while: \.isNumber))
-            }
-            usleep(5_000)
-        }
-        return nil
+        Wait.value(every: 0.005) { Self.port(log.split(separator: "\n"), "] dashboard listening", key: "dashboard.port=") }
     }
 
     /// `hotlined` with `arguments`, run to its end as the service user (as the unit runs it):

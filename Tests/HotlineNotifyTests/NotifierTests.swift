@@ -49,7 +49,7 @@ struct NotifierTests {
         // Intake: child protection of the commune (seq 1); RETRACT: the chairman (seq 2); the
         // missed acknowledgement, 2 s on: the first backup (seq 3).
         let player = GatewayPlayer(spool: rig.spool)
-        #expect(eventually { player.outgoing().count >= 3 })
+        #expect(Wait.until(seconds: 30) { player.outgoing().count >= 3 })
         let names = player.outgoing()
         #expect(names.contains("hotline-1-84811463803"))
         #expect(names.contains("hotline-2-84811463801"))
@@ -71,19 +71,19 @@ struct NotifierTests {
         #expect(responder.text == responder.text.precomposedStringWithCanonicalMapping)
         // The gateway sends them all; the notifier reads the outcome.
         #expect(player.deliver().count >= 3)
-        #expect(try eventually { (try Self.summary(rig).states["sent"]?.integerValue ?? 0) >= 3 })
+        #expect(Wait.until(seconds: 30) { (try Self.summary(rig).states["sent"]?.integerValue ?? 0) >= 3 })
         // Rotation (SIGHUP): the notifier follows into the new file.
         kill(rig.daemon.process!.processIdentifier, SIGHUP)
-        #expect(eventually { FileManager.default.fileExists(atPath: rig.folder + "/daemon/data/escalations.jsonl.1") })
+        #expect(Wait.until(seconds: 30) { FileManager.default.fileExists(atPath: rig.folder + "/daemon/data/escalations.jsonl.1") })
         let second = try Self.okObject(
             try c.request(#"REPORT {"ref":"n2","severity":"normal","forms":["economic"],"children":2,"caller":"MARKER-CALLER-2"}"#))
         var found: Int?
-        #expect(eventually {
+        #expect(Wait.until(seconds: 30) {
             found = rig.queueRecords().last { $0["incident"] == second["incident"] }?["seq"]?.integerValue
             return found != nil
         })
         let seq = try #require(found)
-        #expect(eventually { player.outgoing().contains("hotline-\(seq)-84811463803") })
+        #expect(Wait.until(seconds: 30) { player.outgoing().contains("hotline-\(seq)-84811463803") })
         player.deliver()
         // No personal data anywhere the notifier writes: spool, ledger, log, status.
         rig.stopNotifier()
@@ -108,7 +108,7 @@ struct NotifierTests {
         _ = try Self.okObject(try c.request(#"REPORT {"ref":"f1","severity":"normal","forms":["economic"],"children":1}"#))
         let player = GatewayPlayer(spool: rig.spool)
         var failed: [String] = []
-        #expect(eventually(60) {
+        #expect(Wait.until(seconds: 60) {
             failed += player.deliver { _ in true }
             return (try? Self.summary(rig).states["gave_up"]?.integerValue ?? 0) == 1
         })
@@ -118,7 +118,7 @@ struct NotifierTests {
         #expect(try rig.notify(["status"]).output.contains("failed for good 1"))
         #expect(rig.log.contains("gave up on a message"))
         #expect(!rig.log.contains("84811432003") && !rig.log.contains("0811432003"))
-        #expect(eventually {
+        #expect(Wait.until(seconds: 30) {
             ((try? String(contentsOfFile: rig.stateDir + "/metrics.prom", encoding: .utf8)) ?? "")
                 .contains("hotline_notify_messages{state=\"gave_up\"} 1")
         })
@@ -137,7 +137,7 @@ struct NotifierTests {
             }
             for _ in 0..<100 { #expect(try c.readLine().hasPrefix("OK ")) }
         }
-        #expect(eventually { rig.queueRecords().count == 1000 })
+        #expect(Wait.until(seconds: 30) { rig.queueRecords().count == 1000 })
         let records = rig.queueRecords()
         var kills = 0
         var lastSeq = 0
@@ -152,7 +152,7 @@ struct NotifierTests {
         }
         // One last clean run finishes whatever the kills left.
         try rig.startNotifier()
-        #expect(try eventually(60) { try Self.summary(rig).lastSeq == 1000 })
+        #expect(Wait.until(seconds: 60) { try Self.summary(rig).lastSeq == 1000 })
         rig.stopNotifier()
         #expect(kills >= 5)
         var seen: [String: Int] = [:]
@@ -183,7 +183,7 @@ struct NotifierTests {
             _ = try Self.okObject(try c.request("REPORT {\"ref\":\"d\(i)\",\"severity\":\"low\",\"forms\":[\"economic\"],\"children\":1}"))
         }
         try rig.startNotifier()
-        #expect(try eventually(30) {
+        #expect(Wait.until(seconds: 30) {
             let s = try Self.summary(rig)
             return s.lastSeq == 12 && s.states["digest"] == nil && s.states["digested"]?.integerValue == 9
         })
@@ -218,12 +218,12 @@ struct NotifierTests {
         // From a number that is no responder of the incident: nothing happens, nothing of it logged.
         player.receive(from: "84999999999", text: "OK \(id)")
         player.receive(from: number, text: "hello MARKER-SMS")
-        #expect(try eventually { try Self.summary(rig).replies["not_responder"] == 1 })
-        #expect(try eventually { try Self.summary(rig).replies["not_understood"] == 1 })
+        #expect(Wait.until(seconds: 30) { try Self.summary(rig).replies["not_responder"] == 1 })
+        #expect(Wait.until(seconds: 30) { try Self.summary(rig).replies["not_understood"] == 1 })
         #expect(try Self.okObject(try c.request("STATUS \(id)"))["state"] == "open")
         // From the assignee, in UCS-2 as a phone may send it: an ACK through the daemon.
         player.receive(from: number, text: "ok \(id.lowercased())", ucs2: true)
-        #expect(try eventually { try Self.summary(rig).replies["acknowledged"] == 1 })
+        #expect(Wait.until(seconds: 30) { try Self.summary(rig).replies["acknowledged"] == 1 })
         let status = try Self.okObject(try c.request("STATUS \(id)"))
         #expect(status["state"] == "acknowledged")
         let history = status["history"]?.arrayValue?.compactMap(\.objectValue) ?? []
@@ -246,12 +246,12 @@ struct NotifierTests {
             _ = try Self.okObject(try c.request("REPORT {\"ref\":\"b\(i)\",\"severity\":\"low\",\"forms\":[\"economic\"],\"children\":1}"))
         }
         try rig.startNotifier()
-        #expect(try eventually { try Self.summary(rig).lastSeq == 3 })
+        #expect(Wait.until(seconds: 30) { try Self.summary(rig).lastSeq == 3 })
         rig.stopNotifier()
         for i in 3..<5 {
             _ = try Self.okObject(try c.request("REPORT {\"ref\":\"b\(i)\",\"severity\":\"low\",\"forms\":[\"economic\"],\"children\":1}"))
         }
-        #expect(eventually { rig.queueRecords().count == 5 })
+        #expect(Wait.until(seconds: 30) { rig.queueRecords().count == 5 })
         rig.daemon.kill(SIGTERM)
         // Seq 4 altered after it was written: seq 5's prev no longer matches.
         let path = rig.folder + "/daemon/data/escalations.jsonl"

@@ -135,17 +135,10 @@ struct AsDeployedTests {
         try plain.start(launcher: ["/usr/bin/systemd-socket-activate", "-l", "0.0.0.0:\(port)"])
         defer { if plain.process?.isRunning == true { plain.kill(SIGKILL) } }
         // The first connection starts the daemon, which must refuse the socket and exit.
-        var client: LineClient?
-        for _ in 0..<200 where client == nil {
-            client = try? LineClient(port: port, timeoutSeconds: 10)
-            if client == nil { usleep(50_000) }
-        }
+        let client = Wait.value(seconds: 10, every: 0.05) { try LineClient(port: port, timeoutSeconds: 10) }
         _ = try? client?.readLineOrEOF()
-        var log = plain.log
-        for _ in 0..<200 where !log.contains("refusing") {
-            usleep(50_000)
-            log = plain.log
-        }
+        Wait.until(seconds: 10) { plain.log.contains("refusing") }
+        let log = plain.log
         #expect(log.contains("refusing to listen on 0.0.0.0"), "\(log)")
         #expect(!log.contains("] listening"))
     }

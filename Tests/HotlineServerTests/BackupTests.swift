@@ -50,7 +50,7 @@ struct BackupTests {
         #expect(out.contains("\(incidents) incidents, escalation queue at seq \(backupSeq)"))
         #expect(incidents >= 200)
         try send(200)  // after the backup: these are lost by the restore, the queue is not
-        _ = try await_(seconds: 10) { (try? readQueue(daemon.folder + "/data/escalations.jsonl").records.count) ?? 0 > Int(backupSeq) + 200 }
+        Wait.until(seconds: 10) { (try? readQueue(daemon.folder + "/data/escalations.jsonl").records.count) ?? 0 > Int(backupSeq) + 200 }
         daemon.kill(SIGTERM)
         let fileSeq = Int64(try readQueue(daemon.folder + "/data/escalations.jsonl").records.count)
         #expect(fileSeq > backupSeq)
@@ -66,7 +66,7 @@ struct BackupTests {
         let fresh = try okObject(try c.request(#"REPORT {"ref":"after-restore","severity":"low","forms":["economic"]}"#))
         #expect(fresh["incident"] == .string(IncidentID.text(lastID + 1)))
         // Deadlines of the restored incidents escalate again, after the file's last record.
-        _ = try await_(seconds: 10) {
+        Wait.until(seconds: 10) {
             ((try? readQueue(daemon.folder + "/data/escalations.jsonl").records.count) ?? 0) > Int(fileSeq) + 10
         }
         daemon.kill(SIGTERM)

@@ -26,7 +26,7 @@ struct CallbackTests {
         // escalation when nobody acknowledges within the second.
         let queue = daemon.folder + "/data/escalations.jsonl"
         var records: [JSONObject] = []
-        _ = try await_(seconds: 20) {
+        Wait.until(seconds: 20) {
             records = (try? readQueue(queue).records.filter { $0["incident"] == .string(id) }) ?? []
             return records.contains { $0["reason"] == "ack_overdue" }
         }
@@ -43,12 +43,3 @@ struct CallbackTests {
     }
 }
 
-/// Polls (blocking) until `condition` holds or `seconds` pass.
-func await_(seconds: Double, _ condition: () throws -> Bool) throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        usleep(50_000)
-    }
-    return try condition()
-}

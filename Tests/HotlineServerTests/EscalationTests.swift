@@ -91,12 +91,14 @@ struct EscalationTests {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(#"{"seq":999,"at":"2026-"#.utf8))
         try handle.close()
-        try await Task.sleep(nanoseconds: 3_000_000_000)  // the deadline passes while down
+        // The acknowledgement deadline passes while the daemon is down, by more than a second.
+        let ackDue = try #require(receipt["ack_due"]?.stringValue.flatMap(Timestamp.init(rfc3339:)))
+        #expect(await Wait.until(seconds: 10) { Int64(Date().timeIntervalSince1970) > ackDue.seconds + 1 })
         server = try await TestServer(folder: folder, backend: backend) { c in
             Self.fast(&c)
             c.deadlines.windows[.low] = DeadlineWindows(ack: 2, attend: 60)
         }
-        let caughtUp = try await eventually {
+        let caughtUp = await Wait.until {
             try readQueue(queuePath).records.contains { $0["incident"] == .string(id) && $0["catch_up"] == true }
         }
         #expect(caughtUp)

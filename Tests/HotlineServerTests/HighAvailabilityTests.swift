@@ -136,10 +136,12 @@ enum GatewayLoad {
         return checked
     }
 
-    /// Lets escalations run a little longer, stops the daemon cleanly and reads its queue file:
-    /// from seq 1, gapless and chained (readQueue throws otherwise).
+    /// Waits until a deadline has been escalated (a level-1 record is in the queue), stops the
+    /// daemon cleanly and reads its queue file: from seq 1, gapless and chained (readQueue
+    /// throws otherwise).
     static func stopAndReadWholeQueue(_ daemon: DaemonProcess) throws -> [JSONObject] {
-        usleep(3_000_000)
+        let path = daemon.folder + "/data/escalations.jsonl"
+        Wait.until(seconds: 30, every: 0.2) { try readQueue(path).records.contains { $0["level"] == 1 } }
         daemon.kill(SIGTERM)
         #expect(daemon.process?.terminationStatus == 0)
         let (records, verifier) = try readQueue(daemon.folder + "/data/escalations.jsonl")
@@ -202,7 +204,7 @@ enum GatewayLoad {
         try a.start()
         try b.launch()
         // B waits for the lock, not listening.
-        #expect(try await eventually { b.logged("another hotlined serves this database; waiting for its lock") })
+        #expect(await Wait.until { b.logged("another hotlined serves this database; waiting for its lock") })
         #expect(!b.logged("] listening"))
         #expect(b.process?.isRunning == true)
 
@@ -215,7 +217,7 @@ enum GatewayLoad {
             GatewayLoad.run(gateways: gateways, seconds: 150, book: book, stop: { stop.value }) { active.value }
             loadDone.value = true
         }.start()
-        #expect(try await eventually(seconds: 60) { book.count >= 200 })
+        #expect(await Wait.until(seconds: 60) { book.count >= 200 })
         #expect(!b.logged("] listening"))  // still waiting while A serves
         let killedAt = Date()
         a.kill(SIGKILL)
@@ -224,14 +226,19 @@ enum GatewayLoad {
         let takeover = Date().timeIntervalSince(killedAt)
         active.value = b.port
         // The gateways carry on against B.
-        #expect(try await eventually(seconds: 60) { book.count >= before + 200 })
+        #expect(await Wait.until(seconds: 60) { book.count >= before + 200 })
         stop.value = true
-        #expect(try await eventually(seconds: 60) { loadDone.value })
+        #expect(await Wait.until(seconds: 60) { loadDone.value })
         let checked = try Self.everyReceiptHolds(book, port: b.port)
         print("HA daemon takeover: \(String(format: "%.2f", takeover)) s after SIGKILL; \(before) receipts before it, \(checked) in all, \(book.unavailable) ERR unavailable, 0 lost, 0 twice")
 
         // Deadlines of 2 s: escalations ran on A and go on on B. B's queue file holds every
-        // record from seq 1, gapless and chained, each escalation once.
+        // record from seq 1, gapless and chained, each escalation once. Its escalations go on
+        // until its queue has rotated (files of 256 KiB), so that the check spans files.
+        let rotated = Wait.until(seconds: 60, every: 0.2) {
+            FileManager.default.fileExists(atPath: b.folder + "/data/escalations.jsonl.1")
+        }
+        #expect(rotated, "B's queue did not rotate")
         let records = try Self.stopAndReadWholeQueue(b)
         var seen = Set<String>()
         for r in records {
@@ -244,7 +251,6 @@ enum GatewayLoad {
         let aLines = try queueLines(a.folder + "/data/escalations.jsonl")
         let bLines = try queueLines(b.folder + "/data/escalations.jsonl")
         #expect(!aLines.isEmpty)
-        #expect(FileManager.default.fileExists(atPath: b.folder + "/data/escalations.jsonl.1"), "B's queue did not rotate")
         let matching = zip(aLines, bLines).prefix { $0 == $1 }.count
         #expect(matching == aLines.count, "A's line \(matching + 1) of \(aLines.count) differs from B's (B has \(bLines.count))")
     }
@@ -254,7 +260,7 @@ enum GatewayLoad {
         let standby = try PostgresCluster(standbyOf: primary)
         try primary.psql("ALTER SYSTEM SET synchronous_standby_names = '*'")
         try primary.psql("SELECT pg_reload_conf()")
-        #expect(try await eventually(seconds: 30) {
+        #expect(await Wait.until(seconds: 30) {
             try primary.psql("SELECT sync_state FROM pg_stat_replication") == "sync"
         })
         let daemon = try DaemonProcess { c in
@@ -272,16 +278,16 @@ enum GatewayLoad {
             GatewayLoad.run(gateways: gateways, seconds: 150, book: book, stop: { stop.value }) { port }
             loadDone.value = true
         }.start()
-        #expect(try await eventually(seconds: 60) { book.count >= 300 })
+        #expect(await Wait.until(seconds: 60) { book.count >= 300 })
         primary.crash()
         let crashedAt = Date()
         let before = book.count
         try standby.promote()
         // The gateways carry on once the daemon writes to the promoted standby.
-        #expect(try await eventually(seconds: 60) { book.count >= before + 300 })
+        #expect(await Wait.until(seconds: 60) { book.count >= before + 300 })
         let recovered = Date().timeIntervalSince(crashedAt)
         stop.value = true
-        #expect(try await eventually(seconds: 60) { loadDone.value })
+        #expect(await Wait.until(seconds: 60) { loadDone.value })
         let checked = try Self.everyReceiptHolds(book, port: daemon.port)
         // No incident twice: one row per (gateway, ref) and as many as were receipted.
         #expect(try standby.psql("SELECT count(*) FROM incident") == "\(checked)")

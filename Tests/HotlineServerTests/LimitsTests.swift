@@ -201,11 +201,8 @@ struct LimitsTests {
         // Idle ones are closed after the timeout (nothing said); then operators get in again.
         #expect(lastTwo.contains { $0 == nil })
         #expect(try first.readLineOrEOF() == nil)
-        var (status, output) = (Int32(-1), "")
-        for _ in 0..<50 where status != 0 {
-            (status, output) = try daemon.hotlinectl(["status", "--json"])
-            if status != 0 { usleep(100_000) }
-        }
+        Wait.until(seconds: 5, every: 0.1) { try daemon.hotlinectl(["status", "--json"]).status == 0 }
+        let (status, output) = try daemon.hotlinectl(["status", "--json"])
         #expect(status == 0, "\(output)")
         // Requests in one write are answered one at a time, in order; bad ones get a reason.
         let pipelined = try UnixClient(path: socketPath)
@@ -234,12 +231,10 @@ struct LimitsTests {
         #expect(try m3.readLineOrEOF() == nil)  // refused: closed at once
         #expect(try m1.readLineOrEOF() == nil)  // timed out
         #expect(try m2.readLineOrEOF() == nil)
-        var scraped = false
-        for _ in 0..<50 where !scraped {
+        let scraped = Wait.until(seconds: 5, every: 0.1) {
             let m = try LineClient(port: metricsPort)
             try m.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            scraped = (try? m.readLineOrEOF())??.hasPrefix("HTTP/1.1 200") == true
-            if !scraped { usleep(100_000) }
+            return (try? m.readLineOrEOF())??.hasPrefix("HTTP/1.1 200") == true
         }
         #expect(scraped)
     }

@@ -26,7 +26,7 @@ struct MetricsTests {
         #expect(errCode(try c.request(#"REPORT {"ref":"m1","severity":"low","forms":["physical"]}"#)) == "conflict")
         // The queue writer syncs the intake record on its own thread: wait until it has.
         var text = ""
-        _ = try await eventually {
+        _ = await Wait.until {
             text = try Self.scrape(metricsPort)
             return text.contains("hotline_escalations_total") && text.contains("hotline_queue_lag_records 0")
         }

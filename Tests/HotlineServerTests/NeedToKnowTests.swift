@@ -1,4 +1,5 @@
 import Foundation
+import HotlineHarness
 import HotlineCore
 import HotlineServer
 import Testing
@@ -64,7 +65,7 @@ struct NeedToKnowTests {
         // The province is told that the third had no place.
         let queue = server.folder + "/data/escalations.jsonl"
         var capped: JSONObject?
-        _ = try await eventually {
+        _ = await Wait.until {
             capped = try readQueue(queue).records.first { $0["reason"] == "shelter_cap" }
             return capped != nil
         }

@@ -211,9 +211,8 @@ struct OperationsTests {
         func seen() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
         /// Waits for what the test expects to see, not for a guessed time.
         func waitFor(_ what: String, _ condition: () -> Bool) {
-            let deadline = Date().addingTimeInterval(20)
-            while !condition(), Date() < deadline { usleep(20_000) }
-            #expect(condition(), "timed out waiting for \(what)")
+            let seen = Wait.until(condition)
+            #expect(seen, "timed out waiting for \(what)")
         }
         _ = try okObject(try c.request(#"REPORT {"ref":"t1","severity":"low","forms":["economic"],"children":1}"#))
         waitFor("tail to print seq 1") { seen().split(separator: "\n").count == 1 }

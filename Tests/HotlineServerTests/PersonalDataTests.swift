@@ -38,7 +38,7 @@ struct PersonalDataTests {
         #expect(!(try other.request("STATUS \(id)")).contains("MARKER"))
         // Let it escalate, then close with a note.
         let queue = daemon.folder + "/data/escalations.jsonl"
-        let escalated = try await eventually { try readQueue(queue).records.contains { $0["reason"] == "ack_overdue" } }
+        let escalated = await Wait.until { try readQueue(queue).records.contains { $0["reason"] == "ack_overdue" } }
         #expect(escalated)
         _ = try okObject(try c.request(#"CLOSE \#(id) {"offender_measures":["stop_order"],"victim_support":["none"],"note":"MARKER-NOTE"}"#))
         daemon.kill(SIGTERM)

@@ -84,20 +84,12 @@ struct SystemdTests {
         try daemon.start(launcher: ["/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:\(port)"])
         defer { if daemon.process?.isRunning == true { daemon.kill(SIGKILL) } }
         // The daemon was started by the first connection, on the socket it inherited.
-        var client: LineClient?
-        for _ in 0..<200 where client == nil {
-            client = try? LineClient(port: port)
-            if client == nil { usleep(50_000) }
-        }
-        let c = try #require(client)
+        let c = try #require(Wait.value(seconds: 10, every: 0.05) { try LineClient(port: port) })
         #expect(try c.readLine() == "HLP/1 test-hotline ready")
         #expect(try c.request("PING") == #"OK {"pong":true}"#)
         // The log line follows the bind; wait for it rather than race it.
-        var log = daemon.log
-        for _ in 0..<200 where !log.contains("listen.inherited") {
-            usleep(50_000)
-            log = daemon.log
-        }
+        Wait.until(seconds: 10) { daemon.log.contains("listen.inherited") }
+        let log = daemon.log
         #expect(log.contains("listen.inherited=true"), "\(log)")
         daemon.kill(SIGTERM)
         #expect(daemon.process?.terminationStatus == 0)

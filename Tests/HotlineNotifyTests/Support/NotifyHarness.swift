@@ -225,12 +225,3 @@ func spoolFile(_ path: String) -> (headers: [String: String], text: String)? {
     return (headers, String(s[blank.upperBound...]))
 }
 
-/// Polls `condition` every 50 ms for up to `timeout` seconds.
-func eventually(_ timeout: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return true }
-        usleep(50_000)
-    }
-    return try condition()
-}

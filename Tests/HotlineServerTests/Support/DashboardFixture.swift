@@ -71,11 +71,7 @@ final class DashboardFixture {
         _ = try h.request("AUTH HL-14320 demo-HL-14320")
         _ = try h.request(#"REPORT {"ref":"dash-e","severity":"normal","forms":["physical"]}"#)
         // Wait for A's escalation (the scheduler runs it as soon as the report is stored).
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if let show = try? daemon.hotlinectl(["show", "INC-000001", "--json"]), show.output.contains(#""level":1"#) { break }
-            usleep(50_000)
-        }
+        Wait.until { try daemon.hotlinectl(["show", "INC-000001", "--json"]).output.contains(#""level":1"#) }
         let monthStart = now.vietnamMonth.start
         return Expected(
             open: ["14638": 3, "14320": 1], overdue: ["14638": 1], escalated: ["14638": 1], overdueIncident: "INC-000001",

@@ -16,16 +16,6 @@ func readQueue(_ path: String) throws -> (records: [JSONObject], verifier: Queue
     return (records, verifier)
 }
 
-/// Polls until `condition` holds (up to `seconds`); the test then checks what it needs.
-func eventually(seconds: Double = 15, _ condition: () throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if (try? condition()) == true { return true }
-        try await Task.sleep(nanoseconds: 50_000_000)
-    }
-    return try condition()
-}
-
 /// The queue's files, oldest first: the rotated ones (`.N` … `.1`), then the current one.
 func queueFiles(_ path: String) -> [String] {
     var files: [String] = []
