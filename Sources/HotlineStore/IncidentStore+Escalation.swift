@@ -33,6 +33,7 @@ extension IncidentStore {
     }
 
     static let outboxColumns = "seq, incident, level, reason, due, at, record, assigned, catch_up"
+    static let outboxColumnList = outboxColumns.split(separator: ",").map { String($0.filter { $0 != " " }) }
     /// An escalation's UPDATE, by the deadline it moves and whether a backup takes the case.
     static let escalateAck = "UPDATE incident SET level = ?, ack_due = ?, next_due = ? WHERE id = ?"
     static let escalateAttend = "UPDATE incident SET level = ?, attend_due = ?, next_due = ? WHERE id = ?"
@@ -57,6 +58,11 @@ extension IncidentStore {
     /// Outbox rows in multi-row INSERTs (PostgreSQL), 4,000 rows (36,000 values) per statement.
     static func insertOutbox(_ rows: [[SQLValue]], _ db: SQLConnection) throws {
         for part in rows.chunked(4000) {
+            if try (db as? PostgresSession)?.insertUnnest(into: "outbox", columns: outboxColumnList, rows: part, suffix: "")
+                != nil
+            {
+                continue
+            }
             try db.execute(
                 "INSERT INTO outbox (\(outboxColumns)) VALUES " + placeholders(rows: part.count, columns: part[part.startIndex].count),
                 Array(part.joined()))

@@ -122,6 +122,8 @@ extension IncidentStore {
         assigned, assigned_json, backups_json, shelter, shelter_json, ack_due, attend_due, next_due, receipt, callback
         """
 
+    static let incidentColumnList = incidentColumns.split(separator: ",").map { String($0.filter { $0 != " " }) }
+
     /// The INSERT of one incident (built once: the writer runs it for every report).
     static let insertOne =
         "INSERT INTO incident (\(incidentColumns)) VALUES " + placeholders(rows: 1, columns: 32) + " ON CONFLICT (gateway, ref) DO NOTHING"
@@ -162,10 +164,14 @@ extension IncidentStore {
     /// PostgreSQL: writes the incidents and intake records held back, many rows per statement.
     func flushDeferred(_ db: SQLConnection, _ context: inout BatchContext) throws {
         for part in context.deferred.incidents.chunked(1000) {
-            let inserted = try db.execute(
+            let suffix = "ON CONFLICT (gateway, ref) DO NOTHING"
+            // One parameter per column (arrays), not one per value: see `insertUnnest`.
+            let unnested = try (db as? PostgresSession)?.insertUnnest(
+                into: "incident", columns: Self.incidentColumnList, rows: part, suffix: suffix)
+            let inserted = try unnested ?? db.execute(
                 "INSERT INTO incident (\(Self.incidentColumns)) VALUES "
-                    + Self.placeholders(rows: part.count, columns: part[part.startIndex].count)
-                    + " ON CONFLICT (gateway, ref) DO NOTHING", Array(part.joined()))
+                    + Self.placeholders(rows: part.count, columns: part[part.startIndex].count) + " " + suffix,
+                Array(part.joined()))
             // Only this writer inserts, and the refs were read first: every row is new.
             guard inserted == part.count else { throw StoreCorruption(reason: "\(part.count - inserted) refs stored meanwhile") }
         }

@@ -60,7 +60,12 @@ daemon() {  # daemon LOAD-ARGS...: a fresh daemon, one load, its CPU per receipt
     echo "-- profile of hotlined during this load: samples per thread"
     perf report -i "$work/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8 || true
     echo "-- top functions (self)"
-    perf report -i "$work/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -40 || true
+    perf report -i "$work/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' \
+      | head -25 | swift demangle --simplified | cut -c1-160 || true
+    echo "-- Hotline's own functions and the store's system calls (with what they call)"
+    perf report -i "$work/perf.data" --children --sort sym --stdio -g none 2>/dev/null \
+      | grep -E '^ +[0-9]' | grep -E 'Hotline|sqlite3_step|__libc_pwrite|fdatasync|__GI___writev|__libc_read' \
+      | swift demangle --simplified | cut -c1-160 | head -30 || true
   fi
   kill -TERM $pid; wait $pid || true
   echo "$out"

@@ -297,9 +297,13 @@ final class PostgresSession: SQLConnection {
             case .null: binds.appendNull()
             }
         }
+        return try run(PostgresQuery(unsafeSQL: translate(sql), binds: binds))
+    }
+
+    private func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
         guard !broken else { throw PostgresEngine.Unavailable(description: "connection to \(address) was given up") }
         let answer = Answer()
-        connection.query(PostgresQuery(unsafeSQL: translate(sql), binds: binds), logger: logger).whenComplete { answer.set($0) }
+        connection.query(query, logger: logger).whenComplete { answer.set($0) }
         // A statement handed to the connection as it was closing (the server gone) is never
         // answered nor failed by postgres-nio: the wait also ends when the channel closes.
         let connection = self.connection
@@ -317,6 +321,73 @@ final class PostgresSession: SQLConnection {
     @discardableResult
     func execute(_ sql: String, _ values: [SQLValue]) throws -> Int {
         try run(sql, values).metadata.rows ?? 0
+    }
+
+    /// Stands for NULL in a text array (`NULLIF(…, chr(1))`): no stored text can hold it (the
+    /// validators refuse control characters other than TAB, LF and CR; identifiers are ASCII).
+    static let nullText = "\u{1}"
+
+    /// `INSERT INTO table (columns) SELECT … FROM unnest($1::int8[], $2::text[], …)`: any number
+    /// of rows in one statement of one parameter per column, whose text (and plan) does not
+    /// grow with the batch, instead of a VALUES list of rows × columns parameters. Nil, without
+    /// sending anything, when a column cannot be typed so (a NULL where a number is).
+    func insertUnnest(into table: String, columns: [String], rows: ArraySlice<[SQLValue]>, suffix: String) throws -> Int? {
+        guard let first = rows.first, first.count == columns.count else { return nil }
+        enum Kind { case int, double, text }
+        var kinds: [Kind] = []
+        for c in columns.indices {
+            var kind: Kind?
+            for row in rows {
+                switch row[c] {
+                case .int: kind = kind ?? .int; if kind != .int { return nil }
+                case .double: kind = kind ?? .double; if kind != .double { return nil }
+                case let .text(t): kind = kind ?? .text; if kind != .text || t == Self.nullText { return nil }
+                case .null: break
+                }
+            }
+            kinds.append(kind ?? .text)
+        }
+        var binds = PostgresBindings(capacity: columns.count)
+        var selects: [String] = []
+        var casts: [String] = []
+        for (c, kind) in kinds.enumerated() {
+            let name = "c\(c)"
+            switch kind {
+            case .int:
+                var values: [Int64] = []
+                values.reserveCapacity(rows.count)
+                for row in rows {
+                    guard case let .int(v) = row[c] else { return nil }
+                    values.append(v)
+                }
+                binds.append(values)
+                casts.append("$\(c + 1)::int8[]")
+                selects.append(name)
+            case .double:
+                var values: [Double] = []
+                values.reserveCapacity(rows.count)
+                for row in rows {
+                    guard case let .double(v) = row[c] else { return nil }
+                    values.append(v)
+                }
+                binds.append(values)
+                casts.append("$\(c + 1)::float8[]")
+                selects.append(name)
+            case .text:
+                var values: [String] = []
+                values.reserveCapacity(rows.count)
+                for row in rows {
+                    if case let .text(v) = row[c] { values.append(v) } else { values.append(Self.nullText) }
+                }
+                binds.append(values)
+                casts.append("$\(c + 1)::text[]")
+                selects.append("NULLIF(\(name), chr(1))")
+            }
+        }
+        let sql =
+            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) SELECT \(selects.joined(separator: ", ")) FROM unnest("
+            + casts.joined(separator: ", ") + ") AS t(" + kinds.indices.map { "c\($0)" }.joined(separator: ", ") + ") " + suffix
+        return try run(PostgresQuery(unsafeSQL: sql, binds: binds)).metadata.rows ?? 0
     }
 
     func query(_ sql: String, _ values: [SQLValue]) throws -> [SQLRow] {
