@@ -58,7 +58,7 @@ struct PersonalDataTests {
         let id = r["incident"]!.stringValue!
         let open = try okObject(try c.request(#"REPORT {"ref":"ret-2","severity":"low","forms":["economic"],"caller":"0911"}"#))
         _ = try okObject(try c.request(#"CLOSE \#(id) {"offender_measures":["none"],"victim_support":["counselling"],"note":"n"}"#))
-        let now = server.app.state.clock()
+        let now = server.app.state.clock.now()
         #expect(await server.app.scheduler.erasePersonalData(now: now.adding(seconds: 179 * 86_400)) == 0)
         #expect(try okObject(try c.request("STATUS \(id)"))["caller"] == "0900")
         #expect(await server.app.scheduler.erasePersonalData(now: now.adding(seconds: 181 * 86_400)) == 1)

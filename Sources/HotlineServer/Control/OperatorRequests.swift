@@ -8,7 +8,7 @@ import NIOPosix
 /// like a gateway's, naming the operator in the history, and are awaited, not waited for.
 extension HotlineApp {
     func handleControl(_ request: Result<ControlRequest, HLPError>, user: String) async -> JSONObject {
-        let now = state.clock()
+        let now = state.clock.now()
         let snapshot = state.snapshot
         let parsed: OperatorRequest
         do throws(HLPError) {

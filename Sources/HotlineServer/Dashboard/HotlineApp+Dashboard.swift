@@ -26,7 +26,7 @@ extension HotlineApp {
         }
         let clock = state.clock
         let store = state.store
-        let sessions = DashboardSessions(idleTimeout: d.idleTimeout, maxAge: d.maxAge, now: { clock().seconds })
+        let sessions = DashboardSessions(idleTimeout: d.idleTimeout, maxAge: d.maxAge, now: { clock.now().seconds })
         let cache = NIOLockedValueBox<(at: Int64, data: DashboardData, report: AnnualReport)?>(nil)
         let backend = DashboardBackend(
             sessions: sessions,
@@ -34,7 +34,7 @@ extension HotlineApp {
                 try OperatorPasswords.parse(try ProtectedFile.read(d.operatorsPath, what: "dashboard operator file", secret: true))
             },
             data: { name, csrf in
-                let now = clock()
+                let now = clock.now()
                 let month = now.vietnamMonth
                 let directory = state.snapshot.directory
                 let fresh = cache.withLockedValue { c in c.flatMap { now.seconds - $0.at < 5 ? $0 : nil } }
@@ -53,7 +53,7 @@ extension HotlineApp {
             },
             audit: { actor, peer, action, done in
                 store.submit(
-                    AuditEntry(at: clock(), kind: "dashboard", actor: actor, peer: peer, action: action) { result in
+                    AuditEntry(at: clock.now(), kind: "dashboard", actor: actor, peer: peer, action: action) { result in
                         if case .success = result { done(true) } else { done(false) }
                     })
             })

@@ -192,7 +192,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case let .line(bytes):
             let snapshot = state.snapshot
             let env = SessionEnvironment(
-                serverName: state.serverName, directory: snapshot.directory, tokens: snapshot.tokens, now: state.clock(),
+                serverName: state.serverName, directory: snapshot.directory, tokens: snapshot.tokens, now: state.clock.now(),
                 certificateNames: requireClientCertificate ? certificateNames() : nil)
             let wasAuthenticated = session.gateway != nil
             if let gateway = session.gateway, !Self.isBlank(bytes), !state.rateLimiter.allow(gateway.id) {
@@ -249,7 +249,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             state.store.submit(
                 IntakeJob(
                     request: request, gateway: gateway, directory: snapshot.directory, deadlines: snapshot.deadlines,
-                    receivedAt: state.clock(), shelterCap: state.maxShelterPerCommune, completion: completion))
+                    receivedAt: state.clock.now(), shelterCap: state.maxShelterPerCommune, completion: completion))
         case let .caseAction(incident, action, gateway):
             let snapshot = state.snapshot
             let logger = self.logger
@@ -272,7 +272,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             let completion = durableWrite(render: { Reply.ok($0) }) { (_: Result<JSONObject, HLPError>) in }
             state.store.submit(
                 AuditedRead(
-                    incident: incident, gateway: gateway, peer: peer, operatorName: nil, at: state.clock(),
+                    incident: incident, gateway: gateway, peer: peer, operatorName: nil, at: state.clock.now(),
                     completion: completion))
         }
     }

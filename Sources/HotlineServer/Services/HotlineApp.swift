@@ -123,7 +123,7 @@ public final class HotlineApp: Sendable {
         state = ServerState(
             serverName: configuration.server.name, maxLineBytes: configuration.server.maxLineBytes,
             snapshot: snapshot, store: store, limits: configuration.limits,
-            maxShelterPerCommune: configuration.maxShelterPerCommune, clock: { clock.now() })
+            maxShelterPerCommune: configuration.maxShelterPerCommune, clock: clock)
         var tlsListener: IntakeServer.TLSListener?
         if let tls = configuration.tls {
             do {
@@ -260,7 +260,7 @@ public final class HotlineApp: Sendable {
 
     /// The Prometheus text, with the gauges read now.
     public func renderMetrics() -> [UInt8] {
-        let counts = try? state.store.openCounts(now: state.clock())
+        let counts = try? state.store.openCounts(now: state.clock.now())
         let written = queue.lastWrittenSeq
         let committed = (try? state.store.lastOutboxSeq()) ?? written
         state.metrics.gauges(

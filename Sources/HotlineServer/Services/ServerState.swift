@@ -17,7 +17,8 @@ public final class ServerState: Sendable {
     public let serverName: String
     public let maxLineBytes: Int
     public let store: IncidentStore
-    public let clock: @Sendable () -> Timestamp
+    /// The one clock: what "now" is for requests, deadlines, the dashboard and the scheduler.
+    public let clock: any HotlineClock
     public let limits: Limits
     /// Shelter places one commune may hold at once.
     public let maxShelterPerCommune: Int
@@ -29,7 +30,7 @@ public final class ServerState: Sendable {
 
     public init(
         serverName: String, maxLineBytes: Int, snapshot: Snapshot, store: IncidentStore, limits: Limits = Limits(), maxShelterPerCommune: Int = 10,
-        clock: @escaping @Sendable () -> Timestamp = ServerState.systemClock
+        clock: any HotlineClock = SystemClock()
     ) {
         self.limits = limits
         self.maxShelterPerCommune = maxShelterPerCommune
@@ -46,6 +47,4 @@ public final class ServerState: Sendable {
         get { current.withLockedValue { $0 } }
         set { current.withLockedValue { $0 = newValue } }
     }
-
-    public static let systemClock: @Sendable () -> Timestamp = { SystemClock().now() }
 }

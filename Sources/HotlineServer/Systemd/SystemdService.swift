@@ -29,7 +29,7 @@ public final class SystemdService: Service, Sendable {
     /// One human-readable status line.
     public func statusLine() -> String {
         let connections = app.server.connectionCount
-        let open = (try? app.state.store.openCounts(now: app.state.clock()).open.values.reduce(0, +)) ?? 0
+        let open = (try? app.state.store.openCounts(now: app.state.clock.now()).open.values.reduce(0, +)) ?? 0
         return "\(connections) connections, \(open) open incidents"
     }
 
