@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import HotlineHarness
 
 #if canImport(Glibc)
@@ -28,7 +29,7 @@ public enum ConnectionsBenchmark {
             let g = gateways[i % gateways.count]
             try c.send("AUTH \(g) demo-\(g)\n")
             let reply = try c.readLine()
-            guard reply.hasPrefix("OK") else { throw LineClient.Failure(description: "AUTH: \(reply)") }
+            guard HLPReply.isOK(reply) else { throw LineClient.Failure(description: "AUTH: \(reply)") }
             sockets.append(c)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9

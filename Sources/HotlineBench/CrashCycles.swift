@@ -43,15 +43,14 @@ public enum CrashCycles {
                         (try? c.readLine()) != nil
                     else { return }
                     try? c.send("AUTH \(gateways[g].id) demo-\(gateways[g].id)\n")
-                    guard (try? c.readLine())?.hasPrefix("OK") == true else { return }
+                    guard let auth = try? c.readLine(), HLPReply.isOK(auth) else { return }
                     var i = 0
                     while true {
                         let refs = (0..<16).map { "c\(cycle)-\(n)-\(i + $0)" }
                         i += 16
                         guard (try? c.send(refs.map { Self.line($0) }.joined())) != nil else { return }
                         for ref in refs {
-                            guard let reply = try? c.readLine(), reply.hasPrefix("OK "),
-                                let o = (try? JSONParser.parse(String(reply.dropFirst(3))))?.objectValue,
+                            guard let reply = try? c.readLine(), let o = HLPReply(line: reply).object,
                                 let id = o["incident"]?.stringValue
                             else { return }
                             store.add(ref, g, id)
@@ -95,7 +94,7 @@ public enum CrashCycles {
             for chunk in stride(from: 0, to: entries.count, by: 256).map({ Array(entries[$0..<min($0 + 256, entries.count)]) }) {
                 guard (try? c.send(chunk.map { line($0.key) }.joined())) != nil else { return "send failed" }
                 for (ref, value) in chunk {
-                    guard let reply = try? c.readLine(), let o = (try? JSONParser.parse(String(reply.dropFirst(3))))?.objectValue
+                    guard let reply = try? c.readLine(), let o = HLPReply(line: reply).object
                     else { return "no reply for \(ref)" }
                     if o["duplicate"] != true || o["incident"]?.stringValue != value.incident {
                         return "receipted \(ref) (\(value.incident)) came back as \(reply.prefix(80))"

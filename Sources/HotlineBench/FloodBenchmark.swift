@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import HotlineCore
 import HotlineHarness
 
 #if canImport(Glibc)
@@ -50,7 +51,7 @@ public enum FloodBenchmark {
         _ = try readLine()
         send("AUTH \(gateway) demo-\(gateway)\n")
         let auth = try readLine()
-        guard auth.hasPrefix("OK") else { throw LineClient.Failure(description: "AUTH: \(auth)") }
+        guard HLPReply.isOK(auth) else { throw LineClient.Failure(description: "AUTH: \(auth)") }
 
         // The flood.
         let stop = ManagedAtomicFlag()
@@ -88,7 +89,7 @@ public enum FloodBenchmark {
             let t0 = DispatchTime.now().uptimeNanoseconds
             send("PING\n")
             let reply = try readLine()
-            guard reply.hasPrefix("OK") else { throw LineClient.Failure(description: "PING: \(reply)") }
+            guard HLPReply.isOK(reply) else { throw LineClient.Failure(description: "PING: \(reply)") }
             histogram.record((DispatchTime.now().uptimeNanoseconds - t0) / 1000)
             pings += 1
             usleep(5000)

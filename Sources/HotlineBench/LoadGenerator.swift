@@ -1,6 +1,7 @@
 import Foundation
-import HotlineHarness
 import Histogram
+import HotlineCore
+import HotlineHarness
 
 /// Closed-loop load: `connections` gateways, each keeping `pipeline` REPORTs in flight, until
 /// `reports` receipts in total. Latency is from a request's send to its receipt.
@@ -115,7 +116,7 @@ public struct LoadGenerator {
             let reply = try client.readLine()
             let t = DispatchTime.now().uptimeNanoseconds
             let due = start + UInt64(Double(i) * interval)
-            if reply.hasPrefix("OK ") { latencies.append(Double(t > due ? t - due : 0) / 1e9) } else { errors += 1 }
+            if HLPReply.isOK(reply) { latencies.append(Double(t > due ? t - due : 0) / 1e9) } else { errors += 1 }
         }
         return (latencies, errors)
     }
@@ -127,7 +128,7 @@ public struct LoadGenerator {
         _ = try client.readLine()
         try client.send("AUTH \(gateway.id) \(o.tokenPrefix)\(gateway.id)\n")
         let auth = try client.readLine()
-        guard auth.hasPrefix("OK") else { throw LineClient.Failure(description: "AUTH \(gateway.id): \(auth)") }
+        guard HLPReply.isOK(auth) else { throw LineClient.Failure(description: "AUTH \(gateway.id): \(auth)") }
         var sentAt = [UInt64](repeating: 0, count: count)
         var latencies: [Double] = []
         latencies.reserveCapacity(count)
@@ -148,7 +149,7 @@ public struct LoadGenerator {
         for i in 0..<count {
             let reply = try client.readLine()
             let t = DispatchTime.now().uptimeNanoseconds
-            if reply.hasPrefix("OK ") {
+            if HLPReply.isOK(reply) {
                 latencies.append(Double(t - sentAt[i]) / 1e9)
             } else {
                 errors += 1

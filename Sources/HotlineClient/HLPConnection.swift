@@ -4,24 +4,6 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// A reply of HLP/1, typed.
-public enum HLPReply: Sendable, Equatable {
-    case ok(JSONObject)
-    case err(code: String, text: String)
-
-    public init(line: String) {
-        if line.hasPrefix("OK "), case let .object(o)? = try? JSONParser.parse(String(line.dropFirst(3))) {
-            self = .ok(o)
-        } else if line.hasPrefix("ERR ") {
-            let rest = line.dropFirst(4)
-            let parts = rest.split(separator: " ", maxSplits: 1)
-            self = .err(code: parts.first.map(String.init) ?? "internal", text: parts.count > 1 ? String(parts[1]) : "")
-        } else {
-            self = .err(code: "internal", text: "unreadable reply: \(line.prefix(80))")
-        }
-    }
-}
-
 public enum HLPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server refused the request: the code of hotline-protocol(7) and its text.
     case refused(code: String, text: String)

@@ -1,5 +1,6 @@
 import Foundation
 import HotlineConfiguration
+import HotlineCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -219,7 +220,7 @@ public final class DaemonProcess {
         let c = try LineClient(port: port)
         _ = try c.readLine()
         let reply = try c.request("AUTH HL-\(commune) demo-HL-\(commune)")
-        guard reply.hasPrefix("OK ") else { throw LineClient.Failure(description: "AUTH failed: \(reply)") }
+        guard HLPReply.isOK(reply) else { throw LineClient.Failure(description: "AUTH failed: \(reply)") }
         return c
     }
 

@@ -13,9 +13,7 @@ import Glibc
 @Suite(.serialized)
 struct NotifierTests {
     static func okObject(_ line: String) throws -> JSONObject {
-        guard line.hasPrefix("OK "), case let .object(o)? = try? JSONParser.parse(Array(line.utf8.dropFirst(3))) else {
-            throw LineClient.Failure(description: "not OK: \(line)")
-        }
+        guard let o = HLPReply(line: line).object else { throw LineClient.Failure(description: "not OK: \(line)") }
         return o
     }
 

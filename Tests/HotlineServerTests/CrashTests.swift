@@ -20,7 +20,7 @@ struct CrashTests {
             DispatchQueue.global().async(group: group) {
                 // Pipelined load until the daemon dies under it.
                 guard let c = try? LineClient(port: port, timeoutSeconds: 10), (try? c.readLine()) != nil,
-                    let auth = try? c.request("AUTH HL-\(commune) demo-HL-\(commune)"), auth.hasPrefix("OK")
+                    let auth = try? c.request("AUTH HL-\(commune) demo-HL-\(commune)"), HLPReply.isOK(auth)
                 else { return }
                 var i = 0
                 while true {

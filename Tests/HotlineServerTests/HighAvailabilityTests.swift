@@ -58,12 +58,12 @@ enum GatewayLoad {
                             let c = try LineClient(port: port(), timeoutSeconds: 15)
                             _ = try c.readLine()
                             let auth = try c.request("AUTH \(gateway) demo-\(gateway)")
-                            guard auth.hasPrefix("OK") else { throw LineClient.Failure(description: auth) }
+                            guard HLPReply.isOK(auth) else { throw LineClient.Failure(description: auth) }
                             client = c
                         }
                         let ref = "\(gateway)-\(i)"
                         let line = try client!.request(report(ref, children: i % 4 == 0 ? 1 : 0))
-                        if line.hasPrefix("OK ") {
+                        if HLPReply.isOK(line) {
                             let receipt = try JSONParser.parse(Array(line.utf8.dropFirst(3))).objectValue
                             book.add(ref: ref, gateway: gateway, incident: receipt?["incident"]?.stringValue ?? "?")
                             i += 1
@@ -100,7 +100,7 @@ enum GatewayLoad {
             }
             let n = Int(ref.split(separator: "-").last!)!
             let line = try clients[gateway]!.request(report(ref, children: n % 4 == 0 ? 1 : 0))
-            guard let o = try? JSONParser.parse(Array(line.utf8.dropFirst(3))).objectValue, line.hasPrefix("OK "),
+            guard let o = HLPReply(line: line).object,
                 o["duplicate"] == true, o["incident"] == .string(incident)
             else {
                 wrong.append("\(ref) (\(incident)): \(line)")

@@ -50,7 +50,7 @@ final class DashboardFixture {
         _ = try g.readLine()
         func ok(_ line: String) throws -> String {
             let reply = try g.request(line)
-            guard reply.hasPrefix("OK ") else { throw LineClient.Failure(description: "\(line) -> \(reply)") }
+            guard HLPReply.isOK(reply) else { throw LineClient.Failure(description: "\(line) -> \(reply)") }
             return reply
         }
         _ = try ok("AUTH HL-14638 demo-HL-14638")

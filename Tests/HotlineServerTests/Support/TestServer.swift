@@ -128,7 +128,7 @@ final class TestServer: @unchecked Sendable {
         let c = try client()
         _ = try c.readLine()
         let reply = try c.request("AUTH HL-\(commune) demo-HL-\(commune)")
-        guard reply.hasPrefix("OK ") else { throw LineClient.Failure(description: "AUTH failed: \(reply)") }
+        guard HLPReply.isOK(reply) else { throw LineClient.Failure(description: "AUTH failed: \(reply)") }
         return c
     }
 
@@ -147,13 +147,11 @@ final class TestServer: @unchecked Sendable {
 
 /// Parses an `OK {json}` reply.
 func okObject(_ line: String) throws -> JSONObject {
-    guard line.hasPrefix("OK "), case let .object(o) = try JSONParser.parse(String(line.dropFirst(3))) else {
-        throw LineClient.Failure(description: "not an OK object: \(line)")
-    }
+    guard let o = HLPReply(line: line).object else { throw LineClient.Failure(description: "not an OK object: \(line)") }
     return o
 }
 
+/// The code of an `ERR` reply (nil for any other line).
 func errCode(_ line: String) -> String? {
-    guard line.hasPrefix("ERR ") else { return nil }
-    return line.dropFirst(4).split(separator: " ", maxSplits: 1).first.map(String.init)
+    line.hasPrefix("ERR ") ? HLPReply(line: line).errorCode : nil
 }
