@@ -3,6 +3,7 @@ import HotlineStore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOExtras
 import NIOPosix
 import NIOSSL
 import X509
@@ -88,6 +89,12 @@ final class ConnectionHandler: ChannelInboundHandler {
         if requireClientCertificate, let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
             peerNames = readCertificateNames()
         }
+        // Shutdown (NIOExtras' quiescing, from the listener): answer what is pending, refuse
+        // what comes, then close.
+        if event is ChannelShouldQuiesceEvent {
+            drain()
+            return
+        }
         // The peer finished sending (shutdown of its write side): answer what it sent, then close.
         if let event = event as? ChannelEvent, event == .inputClosed {
             perform(machine.peerClosedInput())
@@ -132,7 +139,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Stop taking requests: answer what is pending, refuse what comes, then close.
-    func drain() {
+    private func drain() {
         perform(machine.drain())
     }
 

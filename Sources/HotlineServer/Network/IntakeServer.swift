@@ -3,6 +3,7 @@ import HotlineCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOExtras
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
@@ -100,6 +101,8 @@ public final class IntakeServer: Service, Sendable {
 
     /// How long shutdown waits for connections to answer what they have taken.
     public static let drainTimeout: TimeAmount = .seconds(10)
+    /// Tracks the listeners and the connections they accept, for the drain at shutdown.
+    private let quiescing: ServerQuiescingHelper
 
     public init(
         state: ServerState, host: String, port: Int, tls: TLSListener? = nil, inherited: [(fd: Int32, name: String)] = [],
@@ -116,6 +119,7 @@ public final class IntakeServer: Service, Sendable {
         self.group = group
         self.logger = logger
         self.bound = group.next().makePromise(of: Int.self)
+        self.quiescing = ServerQuiescingHelper(group: group)
     }
 
     /// The port actually bound (useful with port 0), once listening.
@@ -145,6 +149,7 @@ public final class IntakeServer: Service, Sendable {
         let state = self.state
         let logger = self.logger
         let connections = self.connections
+        let quiescing = self.quiescing
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -156,7 +161,11 @@ public final class IntakeServer: Service, Sendable {
                 channel.eventLoop.execute {
                     try? channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger), position: .last)
                 }
-                return channel.eventLoop.makeSucceededVoidFuture()
+                // Before NIO's accept handler: it sees each accepted connection, so that
+                // shutdown can tell them all to finish (`ChannelShouldQuiesceEvent`).
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -259,7 +268,6 @@ public final class IntakeServer: Service, Sendable {
         try? await gracefulShutdown()
 
         logger.info("stopping: no new connections")
-        for l in listeners { try? await l.close() }
         await drainConnections()
     }
 
@@ -271,16 +279,17 @@ public final class IntakeServer: Service, Sendable {
         }
     }
 
+    /// NIOExtras' quiescing: the listeners close, every connection is told to finish (it
+    /// answers what it has taken and refuses the rest, see `ConnectionHandler`), and this
+    /// returns once all have closed — or closes those left after `drainTimeout`.
     private func drainConnections() async {
-        let entries = connections.withLockedValue { Array($0.entries.values) }
-        for entry in entries {
-            entry.channel.eventLoop.execute { entry.handler.value.drain() }
-        }
-        let closed = EventLoopFuture.andAllComplete(entries.map(\.channel.closeFuture), on: group.next())
+        let drained = group.next().makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: drained)
+        let connections = self.connections
         let timeout = group.next().scheduleTask(in: Self.drainTimeout) {
-            for entry in entries { entry.channel.close(promise: nil) }
+            for entry in connections.withLockedValue({ Array($0.entries.values) }) { entry.channel.close(promise: nil) }
         }
-        try? await closed.get()
+        try? await drained.futureResult.get()
         timeout.cancel()
     }
 }
