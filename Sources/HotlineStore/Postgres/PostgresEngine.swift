@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresNIO
@@ -238,7 +239,13 @@ final class PostgresSession: SQLConnection {
         self.connection = connection
         self.address = address
         self.logger = logger
+        // The statement waiting when the connection closes is told at once (no polling).
+        let pending = self.pending
+        connection.closeFuture.whenComplete { _ in pending.withLockedValue { $0.closed = true; $0.answer?.connectionClosed() } }
     }
+
+    /// The answer this session's thread waits for, and whether the connection has closed.
+    private let pending = NIOLockedValueBox<(answer: Answer?, closed: Bool)>((nil, false))
 
     func close() {
         if !connection.isClosed { try? connection.close().wait() }
@@ -303,11 +310,16 @@ final class PostgresSession: SQLConnection {
     private func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
         guard !broken else { throw PostgresEngine.Unavailable(description: "connection to \(address) was given up") }
         let answer = Answer()
-        connection.query(query, logger: logger).whenComplete { answer.set($0) }
         // A statement handed to the connection as it was closing (the server gone) is never
         // answered nor failed by postgres-nio: the wait also ends when the channel closes.
-        let connection = self.connection
-        guard let result = answer.wait(seconds: Self.answerTimeout, unless: { connection.isClosed }) else {
+        let closedAlready = pending.withLockedValue { p -> Bool in
+            p.answer = answer
+            return p.closed
+        }
+        if closedAlready { answer.connectionClosed() }
+        connection.query(query, logger: logger).whenComplete { answer.set($0) }
+        defer { pending.withLockedValue { $0.answer = nil } }
+        guard let result = answer.wait(seconds: Self.answerTimeout) else {
             broken = true
             let closed = connection.isClosed
             connection.close().whenComplete { _ in }
@@ -436,30 +448,39 @@ final class PostgresSession: SQLConnection {
     }
 }
 
-/// One statement's answer, handed from the event loop to the waiting thread.
+/// One statement's answer, handed from the event loop to the waiting thread, which sleeps
+/// until the answer comes, the connection closes, or the time is up — no polling.
 private final class Answer: @unchecked Sendable {
-    // @unchecked: `result` is guarded by `condition`.
+    // @unchecked: `result` and `closed` are guarded by `condition`.
     private let condition = NSCondition()
     private var result: Result<PostgresQueryResult, Error>?
+    private var closed = false
 
     func set(_ r: Result<PostgresQueryResult, Error>) {
         condition.lock()
         result = r
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
-    /// The answer, or nil after `seconds` or once `abandoned` holds (checked every 50 ms).
-    func wait(seconds: Double, unless abandoned: () -> Bool) -> Result<PostgresQueryResult, Error>? {
+    func connectionClosed() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The answer, or nil after `seconds` or once the connection has closed without one.
+    func wait(seconds: Double) -> Result<PostgresQueryResult, Error>? {
         let deadline = Date().addingTimeInterval(seconds)
         condition.lock()
         defer { condition.unlock() }
-        while result == nil, Date() < deadline {
-            if !condition.wait(until: min(deadline, Date().addingTimeInterval(0.05))), result == nil, abandoned() {
-                // One more look: a closing channel may still deliver the answer it had.
-                condition.wait(until: Date().addingTimeInterval(0.05))
-                break
-            }
+        while result == nil, !closed {
+            if !condition.wait(until: deadline) { break }
+        }
+        if result == nil, closed {
+            // A closing channel may still deliver the answer it had: one short grace.
+            _ = condition.wait(until: Date().addingTimeInterval(0.05))
         }
         return result
     }
