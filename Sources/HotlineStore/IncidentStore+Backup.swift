@@ -21,7 +21,7 @@ extension IncidentStore {
     /// temporary file beside it, synced, then renamed over `path`, so a backup file is
     /// always whole.
     public func backup(to path: String) throws -> BackupSummary {
-        guard let pool else {
+        guard let pool = (engine as? SQLiteEngine)?.pool else {
             throw BackupFailure(
                 description: "the store is on PostgreSQL: back it up with PostgreSQL's tools (pg_dump, or pg_basebackup with WAL archiving)")
         }

@@ -12,12 +12,11 @@ public final class IncidentStore: @unchecked Sendable {
     // init before it starts).
     /// The SQLite file, or a description of the PostgreSQL database.
     public let path: String
-    /// SQLite only: for backups, checkpoints and test hooks.
-    let pool: DatabasePool?
+    /// SQLite (`SQLiteEngine`, which also owns the file's pool and checkpointer) or
+    /// PostgreSQL (`PostgresEngine`).
     let engine: StoreEngine
     /// A commit failed: reload what the writer keeps in memory before the next batch.
     private var reloadMemory = false
-    private var checkpointer: Checkpointer?
     private let condition = NSCondition()
     private var pending: [WriterJob] = []
     private var stopping = false
@@ -55,25 +54,8 @@ public final class IncidentStore: @unchecked Sendable {
     /// Opens (creating if needed) the database at `path`, migrates it and starts the writer.
     public init(path: String) throws {
         self.path = path
-        var config = Configuration()
-        config.label = "hotline.store"
-        config.maximumReaderCount = 4
-        config.busyMode = .timeout(5)
-        let pool = try DatabasePool(path: path, configuration: config)
-        // DatabasePool sets synchronous=NORMAL when it enables WAL; acknowledgements need FULL.
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Erased personal data is overwritten with zeros, not left in free pages.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-        }
-        try Schema.migrator.migrate(pool)
-        for suffix in ["", "-wal", "-shm"] {
-            chmod(path + suffix, 0o600)
-        }
-        self.pool = pool
-        engine = SQLiteEngine(pool: pool)
+        engine = try SQLiteEngine(path: path)
         try engine.read { try loadMemory($0) }
-        checkpointer = try Checkpointer(path: path)
         startWriter()
     }
 
@@ -81,7 +63,6 @@ public final class IncidentStore: @unchecked Sendable {
     /// write.
     init(engine: StoreEngine, label: String) throws {
         path = label
-        pool = nil
         self.engine = engine
         try engine.read { try loadMemory($0) }
         startWriter()
@@ -93,7 +74,7 @@ public final class IncidentStore: @unchecked Sendable {
     }
 
     /// Which database holds the store.
-    public var backend: String { pool == nil ? "postgresql" : "sqlite" }
+    public var backend: String { engine.dialect == .sqlite ? "sqlite" : "postgresql" }
 
     private func startWriter() {
         let thread = Thread { [unowned self] in self.writerLoop() }
@@ -130,8 +111,7 @@ public final class IncidentStore: @unchecked Sendable {
 
     /// `PRAGMA synchronous` of the writing connection (2 means FULL).
     public func synchronousMode() throws -> Int {
-        guard let pool else { return -1 }
-        return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try (engine as? SQLiteEngine)?.synchronousMode() ?? -1
     }
 
     /// Called after every commit that added escalation records (on the writer thread).
@@ -184,18 +164,13 @@ public final class IncidentStore: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         while !stopped { condition.wait() }
-        let checkpointer = self.checkpointer
-        self.checkpointer = nil
         condition.unlock()
-        checkpointer?.stop()
         engine.close()
     }
 
-    /// Test hook: limit the database's size in pages, to simulate a full disk.
-    public func setMaximumPageCount(_ pages: Int) throws {
-        try pool?.writeWithoutTransaction { db in
-            _ = try Row.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
-        }
+    /// For tests (`@testable`): limit the database's size in pages, to simulate a full disk.
+    func setMaximumPageCount(_ pages: Int) throws {
+        try (engine as? SQLiteEngine)?.setMaximumPageCount(pages)
     }
 
     /// When the writer last showed it is alive (monotonic nanoseconds): at every turn of its
@@ -207,9 +182,9 @@ public final class IncidentStore: @unchecked Sendable {
     }
     private var lastProgress = DispatchTime.now().uptimeNanoseconds
 
-    /// Test hook: the writer stops for `seconds` before its next batch, as a hung disk would
-    /// hold it (for the watchdog's test).
-    public func blockWriterForTesting(seconds: Double) {
+    /// For tests (`@testable`): the writer stops for `seconds` before its next batch, as a hung
+    /// disk would hold it (for the watchdog's test).
+    func blockWriterForTesting(seconds: Double) {
         enqueue(.testPause(seconds))
     }
 

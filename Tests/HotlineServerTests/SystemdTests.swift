@@ -2,6 +2,7 @@ import HotlineHarness
 import Foundation
 import HotlineCore
 import HotlineServer
+@testable import HotlineStore
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle

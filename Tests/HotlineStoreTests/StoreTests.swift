@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import HotlineCore
-import HotlineStore
+@testable import HotlineStore
 import Testing
 
 /// A fresh folder under /tmp for one test.

@@ -5,12 +5,42 @@ import GRDBSQLite
 /// The SQLite engine: a GRDB pool in WAL mode with `synchronous = FULL`; writes in
 /// `BEGIN IMMEDIATE` transactions, reads on the pool's readers.
 final class SQLiteEngine: StoreEngine, @unchecked Sendable {
-    // @unchecked: GRDB's pool is thread-safe; the rest is immutable.
+    // @unchecked: GRDB's pool is thread-safe; the checkpointer is set once, stopped once.
     let pool: DatabasePool
+    private let checkpointer: Checkpointer
     var dialect: SQLDialect { .sqlite }
 
-    init(pool: DatabasePool) {
-        self.pool = pool
+    /// Opens (creating if needed) the database at `path` mode 0600, with `synchronous = FULL`,
+    /// migrates it, and starts the WAL checkpointer.
+    init(path: String) throws {
+        var config = Configuration()
+        config.label = "hotline.store"
+        config.maximumReaderCount = 4
+        config.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: config)
+        // DatabasePool sets synchronous=NORMAL when it enables WAL; acknowledgements need FULL.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Erased personal data is overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        try Schema.migrator.migrate(pool)
+        for suffix in ["", "-wal", "-shm"] {
+            chmod(path + suffix, 0o600)
+        }
+        checkpointer = try Checkpointer(path: path)
+    }
+
+    /// `PRAGMA synchronous` of the writing connection (2 means FULL).
+    func synchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Limits the database's size in pages (a test's full disk).
+    func setMaximumPageCount(_ pages: Int) throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+        }
     }
 
     func write<T>(_ body: (SQLConnection) throws -> T) throws -> T {
@@ -28,7 +58,7 @@ final class SQLiteEngine: StoreEngine, @unchecked Sendable {
         try pool.read { db in try body(SQLiteConnection(db)) }
     }
 
-    func close() {}
+    func close() { checkpointer.stop() }
 }
 
 /// Statements through SQLite's C API on GRDB's cached statements: typed bindings, no boxing
