@@ -99,9 +99,9 @@ extension IncidentStore {
         return try engine.read { db in
             try db.query("SELECT * FROM audit \(filter) ORDER BY id DESC LIMIT ?", arguments).map { row in
                 AuditRecord(
-                    at: Timestamp(seconds: row["at"]), actorKind: row["actor_kind"], actor: row["actor"], peer: row["peer"],
-                    incident: (row["incident"] as Int64) == 0 ? "-" : IncidentID.text(row["incident"]), action: row["action"],
-                    shown: (row["shown"] as String).split(separator: ",").map(String.init))
+                    at: Timestamp(seconds: try row["at"]), actorKind: try row["actor_kind"], actor: try row["actor"], peer: try row["peer"],
+                    incident: (try row["incident"] as Int64) == 0 ? "-" : IncidentID.text(try row["incident"]), action: try row["action"],
+                    shown: (try row["shown"] as String).split(separator: ",").map(String.init))
             }
         }
     }

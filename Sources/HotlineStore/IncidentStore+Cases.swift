@@ -13,7 +13,7 @@ extension IncidentStore {
         else {
             return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(job.incident.utf8)))"))
         }
-        let commune: String = row["commune"]
+        let commune: String = try row["commune"]
         if let gateway = job.gateway, commune != gateway.communeCode {
             return .failure(HLPError(.forbidden, "incident \(job.incident) belongs to commune \(commune)"))
         }
@@ -24,7 +24,7 @@ extension IncidentStore {
             for (k, v) in actor.members { out[k] = v }
             return out
         }
-        guard let state = IncidentState(rawValue: row["state"]), let severity = Severity(rawValue: row["severity"]) else {
+        guard let state = IncidentState(rawValue: try row["state"]), let severity = Severity(rawValue: try row["severity"]) else {
             throw StoreCorruption(reason: "incident \(number)")
         }
         guard state != .closed else {
@@ -37,7 +37,7 @@ extension IncidentStore {
         }
         switch job.action {
         case let .ack(responder, at):
-            var attendDue = (row["attend_due"] as Int64?).map { Timestamp(seconds: $0) }
+            var attendDue = (try row["attend_due"] as Int64?).map { Timestamp(seconds: $0) }
             if state == .open {
                 let due = at.adding(seconds: windows.attend)
                 attendDue = due
@@ -71,7 +71,7 @@ extension IncidentStore {
                     """, 
                     at.seconds, measures.map(\.rawValue).joined(separator: ","),
                     support.map(\.rawValue).joined(separator: ","), note, number)
-            if let shelter: String = row["shelter"] {
+            if let shelter: String = try row["shelter"] {
                 context.heldPlaces[shelter, default: 1] -= 1
                 if context.heldPlaces[shelter] == 0 { context.heldPlaces[shelter] = nil }
                 context.heldByCommune[commune, default: 1] -= 1
@@ -114,10 +114,10 @@ extension IncidentStore {
     /// named by ACK or ATTEND is the assignee, a backup, or a prevention group or trusted address
     /// of the incident's commune; a time given by ACK, ATTEND or CLOSE is not before the report.
     static func refusal(of action: CaseAction, _ row: SQLRow, commune: String, directory: Directory) throws -> HLPError? {
-        let reportedAt = Timestamp(seconds: row["reported_at"])
+        let reportedAt = Timestamp(seconds: try row["reported_at"])
         switch action {
         case let .ack(responder?, _), let .attend(responder?, _):
-            let assignee: String? = row["assigned"]
+            let assignee: String? = try row["assigned"]
             var allowed = responder == assignee
             if !allowed, case let .array(backups) = try JSONParser.parse(row["backups_json"] as String) {
                 allowed = backups.contains { $0.objectValue?["id"]?.stringValue == responder }

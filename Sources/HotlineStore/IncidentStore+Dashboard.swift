@@ -74,9 +74,9 @@ extension IncidentStore {
                 """)
             {
                 var c = DashboardData.CommuneCounts()
-                c.open = row["n"]
-                c.escalated = row["escalated"]
-                d.communes[row["commune"]] = c
+                c.open = try row["n"]
+                c.escalated = try row["escalated"]
+                d.communes[try row["commune"]] = c
             }
             for row in try db.query(
                 """
@@ -88,11 +88,11 @@ extension IncidentStore {
                 ORDER BY min(o.due), i.id
                 """)
             {
-                let number: Int64 = row[0]
-                guard let severity = Severity(rawValue: row[1]) else { throw StoreCorruption(reason: "incident \(number)") }
+                let number: Int64 = try row[0]
+                guard let severity = Severity(rawValue: try row[1]) else { throw StoreCorruption(reason: "incident \(number)") }
                 let o = DashboardData.Overdue(
-                    number: number, severity: severity, level: row[2], commune: row[3], due: Timestamp(seconds: row[5]),
-                    callback: row[4])
+                    number: number, severity: severity, level: try row[2], commune: try row[3], due: Timestamp(seconds: try row[5]),
+                    callback: try row[4])
                 d.overdue.append(o)
                 d.communes[o.commune, default: DashboardData.CommuneCounts()].overdue += 1
             }
@@ -102,8 +102,8 @@ extension IncidentStore {
                 WHERE reported_at >= ? AND acknowledged_at IS NOT NULL
                 """, monthStart.seconds)
             {
-                guard let severity = Severity(rawValue: row[0]) else { continue }
-                d.ackSeconds[severity, default: []].append(max(0, row[1] as Int64))
+                guard let severity = Severity(rawValue: try row[0]) else { continue }
+                d.ackSeconds[severity, default: []].append(max(0, try row[1] as Int64))
             }
             for s in d.ackSeconds.keys { d.ackSeconds[s]!.sort() }
             return d

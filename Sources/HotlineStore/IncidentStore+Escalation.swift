@@ -181,17 +181,17 @@ extension IncidentStore {
                 """, seq, limit)
         }
         return try rows.map { row in
-            let stored: String = row[1]
-            guard stored.isEmpty else { return (row[0], stored) }
-            guard let reason = EscalationReason(rawValue: row[4]), let severity = Severity(rawValue: row[11]) else {
-                throw StoreCorruption(reason: "outbox row \(row[0] as Int64)")
+            let stored: String = try row[1]
+            guard stored.isEmpty else { return (try row[0], stored) }
+            guard let reason = EscalationReason(rawValue: try row[4]), let severity = Severity(rawValue: try row[11]) else {
+                throw StoreCorruption(reason: "outbox row \(try row[0] as Int64)")
             }
             let record = OutboxRecord(
-                number: row[2], commune: row[9], district: row[10], severity: severity, level: row[3], reason: reason,
-                due: Timestamp(seconds: row[5]), at: Timestamp(seconds: row[6]),
-                assigned: try JSONParser.parse((row[7] as String?) ?? "null"), callback: row[12], catchUp: row[8],
-                village: row[13])
-            return (row[0], record.text)
+                number: try row[2], commune: try row[9], district: try row[10], severity: severity, level: try row[3], reason: reason,
+                due: Timestamp(seconds: try row[5]), at: Timestamp(seconds: try row[6]),
+                assigned: try JSONParser.parse((try row[7] as String?) ?? "null"), callback: try row[12], catchUp: try row[8],
+                village: try row[13])
+            return (try row[0], record.text)
         }
     }
 
@@ -204,7 +204,9 @@ extension IncidentStore {
     public func queueState() throws -> (seq: Int64, hash: String) {
         try engine.read { db in
             let row = try db.queryOne("SELECT last_seq, last_hash FROM queue_state WHERE id = 1")
-            return (row?["last_seq"] ?? 0, row?["last_hash"] ?? "")
+            let seq: Int64 = try row?["last_seq"] ?? 0
+            let hash: String = try row?["last_hash"] ?? ""
+            return (seq, hash)
         }
     }
 

@@ -43,7 +43,7 @@ extension IncidentStore {
         // for this batch's new refs (see `prepareDeferred`).
         let number: Int64
         if context.deferred.active {
-            if let earlier = context.deferred.existing[job.gateway.id + "\u{0}" + r.ref] { return Self.earlier(earlier, r) }
+            if let earlier = context.deferred.existing[job.gateway.id + "\u{0}" + r.ref] { return try Self.earlier(earlier, r) }
             guard context.deferred.nextNumber < context.deferred.numbers.count else {
                 throw StoreCorruption(reason: "no incident number drawn for \(job.gateway.id) \(r.ref)")
             }
@@ -104,15 +104,15 @@ extension IncidentStore {
             let row = try db.queryOne(
                 "SELECT id, severity, content_hash, receipt FROM incident WHERE gateway = ? AND ref = ?", job.gateway.id, r.ref)
         else { throw StoreCorruption(reason: "incident of \(job.gateway.id) \(r.ref)") }
-        return Self.earlier(row, r)
+        return try Self.earlier(row, r)
     }
 
     /// The earlier copy's receipt for the same content, a conflict for other content.
-    static func earlier(_ row: SQLRow, _ r: ReportRequest) -> Result<IntakeReceipt, HLPError> {
-        guard (row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
+    static func earlier(_ row: SQLRow, _ r: ReportRequest) throws -> Result<IntakeReceipt, HLPError> {
+        guard (try row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
         return .success(
             IntakeReceipt(
-                incident: IncidentID.text(row["id"]), severity: row["severity"], duplicate: false, text: row["receipt"]
+                incident: IncidentID.text(try row["id"]), severity: try row["severity"], duplicate: false, text: try row["receipt"]
             ).asDuplicate)
     }
 
@@ -151,13 +151,13 @@ extension IncidentStore {
                 "SELECT gateway, ref, id, severity, content_hash, receipt FROM incident WHERE (gateway, ref) IN (VALUES "
                     + Self.placeholders(rows: part.count, columns: 2) + ")",
                 part.flatMap { [SQLValue.text($0.gateway), .text($0.ref)] })
-            for row in rows { context.deferred.existing[(row[0] as String) + "\u{0}" + (row[1] as String)] = row }
+            for row in rows { context.deferred.existing[(try row[0] as String) + "\u{0}" + (try row[1] as String)] = row }
         }
         let needed = keys.count - context.deferred.existing.count
         if needed > 0 {
             context.deferred.numbers = try db.query(
                 "SELECT nextval('incident_number') FROM generate_series(1, ?)", needed
-            ).map { $0[0] }
+            ).map { try $0[0] }
         }
     }
 

@@ -61,19 +61,19 @@ extension IncidentStore {
     static func prepared(
         _ row: SQLRow, now: Timestamp, startedAt: Timestamp, deadlines: DeadlineTable, ladder: EscalationLadder
     ) throws -> PreparedEscalation {
-        let number: Int64 = row[0]
-        let stateText: String = row[1]
-        guard let state = IncidentState(rawValue: stateText), let severity = Severity(rawValue: row[3])
+        let number: Int64 = try row[0]
+        let stateText: String = try row[1]
+        guard let state = IncidentState(rawValue: stateText), let severity = Severity(rawValue: try row[3])
         else { throw StoreCorruption(reason: "incident \(number)") }
-        let ackDue: Int64? = row[4], attendDue: Int64? = row[5]
+        let ackDue: Int64? = try row[4], attendDue: Int64? = try row[5]
         // The backups' JSON is split, not parsed: only the one handed the case is read.
-        let backups = JSONText.arrayElements(row[6] as String)
+        let backups = JSONText.arrayElements(try row[6] as String)
         let facts = DeadlineState(
-            state: state, level: row[2], severity: severity, ackDue: ackDue.map { Timestamp(seconds: $0) },
+            state: state, level: try row[2], severity: severity, ackDue: ackDue.map { Timestamp(seconds: $0) },
             attendDue: attendDue.map { Timestamp(seconds: $0) }, backupCount: backups.count)
         let decision = EscalationPolicy.decide(facts, now: now, windows: deadlines, ladder: ladder)
         // The assignee's JSON as stored, unless the escalation hands the case to a backup.
-        var assignedJSON: String = row[7]
+        var assignedJSON: String = try row[7]
         var assignedID: String?
         if let b = decision?.reassignToBackup, b < backups.count {
             assignedJSON = String(backups[b])
@@ -81,9 +81,10 @@ extension IncidentStore {
         }
         // Missed while the daemon was down (catch-up): the deadline passed before this run of the
         // daemon began, for an incident it already had (not one forwarded late since).
-        let catchUp = decision.map { $0.due < startedAt && (row[8] as Int64) < startedAt.seconds } ?? false
+        let receivedAt: Int64 = try row[8]
+        let catchUp = decision.map { $0.due < startedAt && receivedAt < startedAt.seconds } ?? false
         return PreparedEscalation(
-            number: number, state: stateText, level: row[2], nextDue: row[9], ackDue: ackDue, attendDue: attendDue,
+            number: number, state: stateText, level: try row[2], nextDue: try row[9], ackDue: ackDue, attendDue: attendDue,
             decision: decision, assignedJSON: assignedJSON, assignedID: assignedID, catchUp: catchUp)
     }
 

@@ -17,11 +17,11 @@ extension IncidentStore {
                     """, start.seconds, end.seconds
             ).map { row in
                 ReportRow(
-                    commune: row["commune"], district: row["district"], forms: codes(row["forms"]),
-                    closed: (row["state"] as String) == "closed", offenderMeasures: codes(row["offender_measures"]),
-                    victimSupport: codes(row["victim_support"]), reportedAt: Timestamp(seconds: row["reported_at"]),
-                    acknowledgedAt: (row["acknowledged_at"] as Int64?).map { Timestamp(seconds: $0) },
-                    attendedAt: (row["attended_at"] as Int64?).map { Timestamp(seconds: $0) })
+                    commune: try row["commune"], district: try row["district"], forms: codes(try row["forms"]),
+                    closed: (try row["state"] as String) == "closed", offenderMeasures: codes(try row["offender_measures"]),
+                    victimSupport: codes(try row["victim_support"]), reportedAt: Timestamp(seconds: try row["reported_at"]),
+                    acknowledgedAt: (try row["acknowledged_at"] as Int64?).map { Timestamp(seconds: $0) },
+                    attendedAt: (try row["attended_at"] as Int64?).map { Timestamp(seconds: $0) })
             }
             var escalations: [Int: Int] = [:]
             for row in try db.query(
@@ -31,7 +31,7 @@ extension IncidentStore {
                     GROUP BY o.level
                     """, start.seconds, end.seconds)
             {
-                escalations[row["level"]] = row["n"]
+                escalations[try row["level"]] = try row["n"]
             }
             return (rows, escalations)
         }
@@ -67,13 +67,13 @@ extension IncidentStore {
                     """, arguments
             ).map { row in
                 [
-                    "incident": .string(IncidentID.text(row["id"])), "ref": .string(row["ref"]),
-                    "gateway": .string(row["gateway"]), "commune": .string(row["commune"]),
-                    "district": .string(row["district"]), "severity": .string(row["severity"]),
-                    "state": .string(row["state"]), "level": JSONValue(row["level"] as Int), "review": .bool(row["review"]),
-                    "assigned": JSONValue(row["assigned"] as String?), "callback": .string(row["callback"]),
-                    "reported_at": .string(Timestamp(seconds: row["reported_at"]).rfc3339),
-                    "next_due": (row["next_due"] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null,
+                    "incident": .string(IncidentID.text(try row["id"])), "ref": .string(try row["ref"]),
+                    "gateway": .string(try row["gateway"]), "commune": .string(try row["commune"]),
+                    "district": .string(try row["district"]), "severity": .string(try row["severity"]),
+                    "state": .string(try row["state"]), "level": JSONValue(try row["level"] as Int), "review": .bool(try row["review"]),
+                    "assigned": JSONValue(try row["assigned"] as String?), "callback": .string(try row["callback"]),
+                    "reported_at": .string(Timestamp(seconds: try row["reported_at"]).rfc3339),
+                    "next_due": (try row["next_due"] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null,
                 ]
             }
         }

@@ -11,7 +11,7 @@ extension IncidentStore {
         }
         guard let row = try db.queryOne("SELECT * FROM incident WHERE id = ?", number)
         else { return .failure(HLPError(.notFound, "no incident \(id)")) }
-        let owner: String = row["commune"]
+        let owner: String = try row["commune"]
         if let commune, owner != commune {
             return .failure(HLPError(.forbidden, "incident \(id) belongs to another commune"))
         }
@@ -34,40 +34,40 @@ extension IncidentStore {
 
     static func statusObject(_ row: SQLRow, _ history: [SQLRow], _ escalations: [SQLRow]) throws -> JSONObject {
         func json(_ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
-        func time(_ column: String) -> JSONValue {
-            (row[column] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null
+        func time(_ column: String) throws -> JSONValue {
+            (try row[column] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null
         }
-        let forms = (row["forms"] as String).split(separator: ",").map { JSONValue.string(String($0)) }
+        let forms = (try row["forms"] as String).split(separator: ",").map { JSONValue.string(String($0)) }
         var o: JSONObject = [
-            "incident": .string(IncidentID.text(row["id"])), "ref": .string(row["ref"]), "duplicate": false,
-            "severity": .string(row["severity"]), "assigned": try json("assigned_json"),
-            "backups": try json("backups_json"), "shelter": try json("shelter_json"), "ack_due": time("ack_due"),
-            "attend_due": time("attend_due"), "state": .string(row["state"]), "level": JSONValue(row["level"] as Int),
-            "review": .bool(row["review"]), "gateway": .string(row["gateway"]), "commune": .string(row["commune"]),
-            "district": .string(row["district"]), "village": JSONValue(row["village"] as String?),
-            "forms": .array(forms), "victims": JSONValue(row["victims"] as Int),
-            "children": JSONValue(row["children"] as Int), "vulnerable": .bool(row["vulnerable"]),
-            "injured": .bool(row["injured"]), "weapon": .bool(row["weapon"]),
-            "needs_shelter": .bool(row["needs_shelter"]), "callback": .string(row["callback"]),
-            "reported_at": time("reported_at"),
-            "received_at": time("received_at"), "acknowledged_at": time("acknowledged_at"),
-            "attended_at": time("attended_at"), "closed_at": time("closed_at"),
+            "incident": .string(IncidentID.text(try row["id"])), "ref": .string(try row["ref"]), "duplicate": false,
+            "severity": .string(try row["severity"]), "assigned": try json("assigned_json"),
+            "backups": try json("backups_json"), "shelter": try json("shelter_json"), "ack_due": try time("ack_due"),
+            "attend_due": try time("attend_due"), "state": .string(try row["state"]), "level": JSONValue(try row["level"] as Int),
+            "review": .bool(try row["review"]), "gateway": .string(try row["gateway"]), "commune": .string(try row["commune"]),
+            "district": .string(try row["district"]), "village": JSONValue(try row["village"] as String?),
+            "forms": .array(forms), "victims": JSONValue(try row["victims"] as Int),
+            "children": JSONValue(try row["children"] as Int), "vulnerable": .bool(try row["vulnerable"]),
+            "injured": .bool(try row["injured"]), "weapon": .bool(try row["weapon"]),
+            "needs_shelter": .bool(try row["needs_shelter"]), "callback": .string(try row["callback"]),
+            "reported_at": try time("reported_at"),
+            "received_at": try time("received_at"), "acknowledged_at": try time("acknowledged_at"),
+            "attended_at": try time("attended_at"), "closed_at": try time("closed_at"),
         ]
-        func codes(_ column: String) -> JSONValue {
-            guard let text = row[column] as String? else { return .null }
+        func codes(_ column: String) throws -> JSONValue {
+            guard let text = try row[column] as String? else { return .null }
             return .array(text.split(separator: ",").map { .string(String($0)) })
         }
-        o["offender_measures"] = codes("offender_measures")
-        o["victim_support"] = codes("victim_support")
-        o["caller"] = JSONValue(row["caller"] as String?)
-        o["summary"] = JSONValue(row["summary"] as String?)
-        o["close_note"] = JSONValue(row["close_note"] as String?)
-        o["retract_reason"] = JSONValue(row["retract_reason"] as String?)
+        o["offender_measures"] = try codes("offender_measures")
+        o["victim_support"] = try codes("victim_support")
+        o["caller"] = JSONValue(try row["caller"] as String?)
+        o["summary"] = JSONValue(try row["summary"] as String?)
+        o["close_note"] = JSONValue(try row["close_note"] as String?)
+        o["retract_reason"] = JSONValue(try row["retract_reason"] as String?)
         var events: [JSONValue] = []
         // The "reported" event, from the receipt as stored (databases written before the
         // receipt stood for it hold it as a history row: shown once either way).
-        if (history.first?["event"] as String?) != "reported" {
-            var e: JSONObject = ["at": time("reported_at"), "event": "reported"]
+        if (try history.first?["event"] as String?) != "reported" {
+            var e: JSONObject = ["at": try time("reported_at"), "event": "reported"]
             if case let .object(receipt) = try JSONParser.parse(row["receipt"] as String) {
                 e["severity"] = receipt["severity"]
                 e["assigned"] = receipt["assigned"]?.objectValue?["id"] ?? .null
@@ -79,22 +79,22 @@ extension IncidentStore {
         // escalation comes first (the scheduler runs as the second turns).
         var timed: [(at: Int64, escalation: Bool, event: JSONObject)] = []
         for h in history {
-            var e: JSONObject = ["at": .string(Timestamp(seconds: h["at"]).rfc3339), "event": .string(h["event"])]
+            var e: JSONObject = ["at": .string(Timestamp(seconds: try h["at"]).rfc3339), "event": .string(try h["event"])]
             if case let .object(detail) = try JSONParser.parse(h["detail"] as String) {
                 for (k, v) in detail.members { e[k] = v }
             }
-            timed.append((h["at"], false, e))
+            timed.append((try h["at"], false, e))
         }
         for x in escalations {
             // Rows written before v8 hold the rendered record; later ones the assignee's JSON.
             let assigned = try (x["assigned"] as String?).map { try JSONParser.parse($0) }
                 ?? JSONParser.parse(x["record"] as String).objectValue?["assigned"] ?? .null
             let e: JSONObject = [
-                "at": .string(Timestamp(seconds: x["at"]).rfc3339), "event": "escalated", "level": JSONValue(x["level"] as Int),
-                "reason": .string(x["reason"]), "due": .string(Timestamp(seconds: x["due"]).rfc3339),
+                "at": .string(Timestamp(seconds: try x["at"]).rfc3339), "event": "escalated", "level": JSONValue(try x["level"] as Int),
+                "reason": .string(try x["reason"]), "due": .string(Timestamp(seconds: try x["due"]).rfc3339),
                 "assigned": assigned.objectValue?["id"] ?? .null,
             ]
-            timed.append((x["at"], true, e))
+            timed.append((try x["at"], true, e))
         }
         let ordered = timed.enumerated().sorted { a, b in
             (a.element.at, a.element.escalation ? 0 : 1, a.offset) < (b.element.at, b.element.escalation ? 0 : 1, b.offset)
@@ -118,8 +118,8 @@ extension IncidentStore {
                 FROM incident WHERE state != 'closed' GROUP BY severity
                 """, now.seconds)
             {
-                open[row["severity"]] = row["n"]
-                overdue[row["severity"]] = row["late"]
+                open[try row["severity"]] = try row["n"]
+                overdue[try row["severity"]] = try row["late"]
             }
             return (open, overdue)
         }

@@ -103,8 +103,8 @@ public final class IncidentStore: @unchecked Sendable {
     static func fetchHeldPlaces(_ db: SQLConnection) throws -> (byShelter: [String: Int], byCommune: [String: Int]) {
         var byShelter: [String: Int] = [:], byCommune: [String: Int] = [:]
         for row in try db.query("SELECT shelter, commune FROM incident WHERE state != 'closed' AND shelter IS NOT NULL") {
-            byShelter[row[0] as String, default: 0] += 1
-            byCommune[row[1] as String, default: 0] += 1
+            byShelter[try row[0] as String, default: 0] += 1
+            byCommune[try row[1] as String, default: 0] += 1
         }
         return (byShelter, byCommune)
     }

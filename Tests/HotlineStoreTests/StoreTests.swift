@@ -175,4 +175,21 @@ struct StoreTests {
             #expect(IncidentID.number(bad) == nil, "\(bad)")
         }
     }
+
+    /// Reads are strict: a NULL where a value must be, a value of another type or a column the
+    /// query did not select is an error, not a silent 0 or "".
+    @Test func rowReadsAreStrict() throws {
+        let row = SQLRow(columns: ["none": 0, "text": 1, "two": 2, "one": 3], values: [.null, .text("x"), .int(2), .int(1)])
+        #expect(throws: StoreCorruption.self) { let _: Int64 = try row["none"] }
+        #expect(throws: StoreCorruption.self) { let _: String = try row["none"] }
+        #expect(throws: StoreCorruption.self) { let _: Int64 = try row["text"] }
+        #expect(throws: StoreCorruption.self) { let _: Bool = try row["two"] }
+        #expect(throws: StoreCorruption.self) { let _: String = try row["two"] }
+        #expect(throws: StoreCorruption.self) { let _: Int64 = try row["missing"] }
+        #expect(throws: StoreCorruption.self) { let _: Int64 = try row[7] }
+        #expect(try row["none"] as Int64? == nil)
+        #expect(try row["two"] as Double == 2)
+        #expect(try row["one"] as Bool)
+        #expect(try row["text"] as String == "x")
+    }
 }

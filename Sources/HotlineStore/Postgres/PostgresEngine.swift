@@ -122,8 +122,8 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                 ).wait()
                 let session = PostgresSession(connection: connection, address: "\(host):\(port)", logger: logger)
                 let row = try session.queryOne("SELECT pg_is_in_recovery(), pg_backend_pid()")
-                session.backendPID = row?[1]
-                if row?[0] as Bool? == false { return session }
+                session.backendPID = try row?[1]
+                if try row?[0] as Bool? == false { return session }
                 problems.append("\(host):\(port) is a standby")
                 session.close()
             } catch {

@@ -108,7 +108,7 @@ enum PostgresSchema {
     /// Applies the migrations not yet applied, each in its own transaction.
     static func migrate(_ db: PostgresSession) throws {
         try db.execute("CREATE TABLE IF NOT EXISTS hotline_schema (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
-        let applied = Set(try db.query("SELECT name FROM hotline_schema").map { $0[0] as String })
+        let applied = Set(try db.query("SELECT name FROM hotline_schema").map { try $0[0] as String })
         for (name, sql) in migrations where !applied.contains(name) {
             try db.execute("BEGIN")
             do {

@@ -9,71 +9,89 @@ enum SQLValue: Sendable, Equatable {
     case null
 }
 
-/// Types a column is read as. Reading is lenient only where both backends agree (an integer
-/// read as a Double, a Bool from 0/1); a NULL read as a non-optional gives the type's zero.
+/// Types a column is read as. Strict: a NULL where a value must be, or a value of another
+/// type, is an error (`StoreCorruption`), never a silent 0 or "". The only conversions are
+/// those both backends need: an integer read as a Double, a Bool from 0 or 1.
 protocol SQLDecodable {
-    init(sqlValue: SQLValue)
+    init(sqlValue: SQLValue) throws(StoreCorruption)
+}
+
+extension SQLValue {
+    fileprivate func mismatch(_ type: String) -> StoreCorruption {
+        let found: String
+        switch self {
+        case .int: found = "an integer"
+        case .double: found = "a real number"
+        case .text: found = "text"
+        case .null: found = "NULL"
+        }
+        return StoreCorruption(reason: "a column read as \(type) holds \(found)")
+    }
 }
 
 extension Int64: SQLDecodable {
-    init(sqlValue: SQLValue) {
-        switch sqlValue {
-        case let .int(v): self = v
-        case let .double(v): self = Int64(exactly: v.rounded()) ?? 0
-        case let .text(t): self = Int64(t) ?? 0
-        case .null: self = 0
-        }
+    init(sqlValue: SQLValue) throws(StoreCorruption) {
+        guard case let .int(v) = sqlValue else { throw sqlValue.mismatch("an integer") }
+        self = v
     }
 }
 
 extension Int: SQLDecodable {
-    init(sqlValue: SQLValue) { self = Int(Int64(sqlValue: sqlValue)) }
+    init(sqlValue: SQLValue) throws(StoreCorruption) { self = Int(try Int64(sqlValue: sqlValue)) }
 }
 
 extension Bool: SQLDecodable {
-    init(sqlValue: SQLValue) { self = Int64(sqlValue: sqlValue) != 0 }
+    init(sqlValue: SQLValue) throws(StoreCorruption) {
+        switch sqlValue {
+        case .int(0): self = false
+        case .int(1): self = true
+        default: throw sqlValue.mismatch("a flag (0 or 1)")
+        }
+    }
 }
 
 extension Double: SQLDecodable {
-    init(sqlValue: SQLValue) {
+    init(sqlValue: SQLValue) throws(StoreCorruption) {
         switch sqlValue {
         case let .int(v): self = Double(v)
         case let .double(v): self = v
-        case let .text(t): self = Double(t) ?? 0
-        case .null: self = 0
+        default: throw sqlValue.mismatch("a number")
         }
     }
 }
 
 extension String: SQLDecodable {
-    init(sqlValue: SQLValue) {
-        switch sqlValue {
-        case let .int(v): self = String(v)
-        case let .double(v): self = String(v)
-        case let .text(t): self = t
-        case .null: self = ""
-        }
+    init(sqlValue: SQLValue) throws(StoreCorruption) {
+        guard case let .text(t) = sqlValue else { throw sqlValue.mismatch("text") }
+        self = t
     }
 }
 
 extension Optional: SQLDecodable where Wrapped: SQLDecodable {
-    init(sqlValue: SQLValue) {
-        if case .null = sqlValue { self = nil } else { self = Wrapped(sqlValue: sqlValue) }
+    init(sqlValue: SQLValue) throws(StoreCorruption) {
+        if case .null = sqlValue { self = nil } else { self = try Wrapped(sqlValue: sqlValue) }
     }
 }
 
-/// One result row: its values by position or by column name.
+/// One result row: its values by position or by column name. Reading a column the query did
+/// not select, or a value of the wrong type, throws.
 struct SQLRow {
     /// Column name → position, shared by the rows of one result.
     let columns: [String: Int]
     let values: [SQLValue]
 
     subscript<T: SQLDecodable>(_ index: Int) -> T {
-        T(sqlValue: index < values.count ? values[index] : .null)
+        get throws(StoreCorruption) {
+            guard index < values.count else { throw StoreCorruption(reason: "no column \(index) in the row") }
+            return try T(sqlValue: values[index])
+        }
     }
 
     subscript<T: SQLDecodable>(_ name: String) -> T {
-        T(sqlValue: columns[name].map { values[$0] } ?? .null)
+        get throws(StoreCorruption) {
+            guard let i = columns[name] else { throw StoreCorruption(reason: "no column \(name) in the row") }
+            return try T(sqlValue: values[i])
+        }
     }
 }
 
@@ -133,7 +151,7 @@ extension SQLConnection {
     /// The first column of the first row (nil when there is no row or it is NULL).
     func scalar<T: SQLDecodable>(_ sql: String, _ values: any SQLBindable...) throws -> T? {
         guard let row = try query(sql, values.map(\.sqlValue)).first, let v = row.values.first, v != .null else { return nil }
-        return T(sqlValue: v)
+        return try T(sqlValue: v)
     }
 }
 
