@@ -194,8 +194,8 @@ struct LimitsTests {
         // daemon admits connections on its two event loops, so the second and the third race
         // for the last place: one of them is told, the other holds it; the first always does.)
         let socketPath = daemon.folder + "/data/control.sock"
-        let first = try UnixClient(path: socketPath), second = try UnixClient(path: socketPath)
-        let third = try UnixClient(path: socketPath)
+        let first = try LineClient(unixPath: socketPath), second = try LineClient(unixPath: socketPath)
+        let third = try LineClient(unixPath: socketPath)
         let lastTwo = [try second.readLineOrEOF(), try third.readLineOrEOF()]
         #expect(lastTwo.filter { $0?.contains("too many operator connections") == true }.count == 1, "\(lastTwo)")
         // Idle ones are closed after the timeout (nothing said); then operators get in again.
@@ -205,20 +205,20 @@ struct LimitsTests {
         let (status, output) = try daemon.hotlinectl(["status", "--json"])
         #expect(status == 0, "\(output)")
         // Requests in one write are answered one at a time, in order; bad ones get a reason.
-        let pipelined = try UnixClient(path: socketPath)
+        let pipelined = try LineClient(unixPath: socketPath)
         try pipelined.send(#"{"cmd":"status"}"# + "\n" + #"{"cmd":"bogus"}"# + "\n" + "not json\n" + #"{"cmd":7}"# + "\n")
         #expect(try pipelined.readLineOrEOF()?.contains(#""server":"#) == true)
         #expect(try pipelined.readLineOrEOF() == #"{"code":"unknown-command","error":"unknown command \"bogus\""}"#)
         #expect(try pipelined.readLineOrEOF() == #"{"code":"syntax","error":"the request is not a JSON object"}"#)
         #expect(try pipelined.readLineOrEOF() == #"{"code":"syntax","error":"field \"cmd\" has the wrong type"}"#)
         // A request line over 64 KiB: told, then closed.
-        let long = try UnixClient(path: socketPath)
+        let long = try LineClient(unixPath: socketPath)
         try long.send(String(repeating: "x", count: 70_000))
         #expect(try long.readLineOrEOF() == #"{"code":"too-long","error":"request too long"}"#)
         #expect(try long.readLineOrEOF() == nil)
         // A trickling client (a byte every 200 ms, never a whole line) is closed at the timeout
         // like an idle one: the deadline is for a whole request, not for each byte.
-        let trickle = try UnixClient(path: socketPath)
+        let trickle = try LineClient(unixPath: socketPath)
         var closed = false
         for _ in 0..<50 where !closed {
             closed = (try? trickle.send("{")) == nil
@@ -240,52 +240,3 @@ struct LimitsTests {
     }
 }
 
-/// A blocking client of a Unix stream socket, with a receive timeout.
-final class UnixClient {
-    let fd: Int32
-    private var buffer: [UInt8] = []
-
-    init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var tv = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() { raw[i] = b }
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        // deinit closes the socket when this throws (a close here too would close twice).
-        guard rc == 0 else { throw LineClient.Failure(description: "connect \(path): errno \(errno)") }
-    }
-
-    deinit { close(fd) }
-
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw LineClient.Failure(description: "send: errno \(errno)") }
-            offset += n
-        }
-    }
-
-    /// The next line, or nil when the peer closed.
-    func readLineOrEOF() throws -> String? {
-        while true {
-            if let lf = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[..<lf], as: UTF8.self)
-                buffer.removeFirst(lf + 1)
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n == 0 || (n < 0 && errno == ECONNRESET) { return nil }
-            guard n > 0 else { throw LineClient.Failure(description: "recv: errno \(errno)") }
-            buffer += chunk[..<n]
-        }
-    }
-}

@@ -157,7 +157,7 @@ struct OperationsTests {
         // this input, found by the fuzz target's toml mode).
         let goodConfiguration = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
         try ("[$directory]\n" + goodConfiguration).write(toFile: daemon.configPath, atomically: false, encoding: .utf8)
-        let operatorSocket = try UnixClient(path: daemon.folder + "/data/control.sock")
+        let operatorSocket = try LineClient(unixPath: daemon.folder + "/data/control.sock")
         try operatorSocket.send(#"{"cmd":"reload"}"# + "\n")
         #expect(try operatorSocket.readLineOrEOF() == #"{"code":"invalid","error":"reload failed; see the daemon's log"}"#)
         #expect(try c.request("PING") == #"OK {"pong":true}"#)

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import HotlineHarness
 
 #if canImport(Glibc)

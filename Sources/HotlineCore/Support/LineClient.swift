@@ -3,8 +3,9 @@ import Foundation
 import Glibc
 #endif
 
-/// A blocking HLP/1 line client over a plain TCP socket, with a receive timeout so that a test
-/// or a benchmark can fail but never hang. It sends any bytes (the hostile-input tests need
+/// A blocking line client over a TCP or Unix stream socket, with a receive timeout so that a
+/// caller can fail but never hang: the one socket client of `hotlinectl` (the control socket),
+/// the harness, the benchmarks and the tests. It sends any bytes (the hostile-input tests need
 /// broken UTF-8, NUL and half-closed connections); the gateway kit's `HLPConnection` is the
 /// client for TLS and for typed replies. One thread may send while another reads: `send`
 /// touches only the socket, the reads own the buffer (hence `@unchecked`).
@@ -39,6 +40,28 @@ public final class LineClient: @unchecked Sendable {
             // descriptor" in FileHandle).
             throw Failure(description: "connect to \(host):\(port) failed: errno \(errno)")
         }
+    }
+
+    /// A Unix stream socket (the daemon's control socket).
+    public init(unixPath path: String, timeoutSeconds: Int = 20) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw Failure(description: "socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        // deinit closes the socket when this throws (see the TCP initializer).
+        guard rc == 0 else { throw Failure(description: "cannot connect to \(path): \(String(cString: strerror(errno)))") }
     }
 
     deinit { close(fd) }
