@@ -72,4 +72,28 @@ import Testing
         #expect(m.peerClosedInput() == [])
         #expect(m.fill(seq, "OK {}") == [.write("OK {}"), .close])
     }
+
+    /// The states: open → closing (the last reply decided) or draining (shutdown); a drain of a
+    /// connection already closing ends it once its last reply is out; a closing reply decided
+    /// while draining ends it after that reply.
+    @Test func statesAndTheirTransitions() {
+        var m = ConnectionStateMachine(maxPending: 8)
+        #expect(m.state == .open && !m.closing)
+        let last = m.reserveDelayed(closing: true)  // the fifth AUTH failure
+        #expect(m.state == .closing && m.delayedReplyPending)
+        #expect(m.drain() == [])  // its reply is still to come
+        #expect(m.state == .closing)
+        #expect(m.fill(last, "ERR auth-failed", closeAfter: true, endsDelay: true) == [.write("ERR auth-failed"), .closeAfterLastReply])
+        #expect(m.drain() == [.close])  // out already: close now
+
+        var d = ConnectionStateMachine(maxPending: 8)
+        let taken = d.reserve()
+        #expect(d.drain() == [])
+        #expect(d.state == .draining)
+        #expect(d.reply("OK {\"bye\":true}", closeAfter: true) == [])
+        #expect(d.state == .closing)
+        d.enqueue(Self.line("PING"))
+        #expect(d.next(writable: true) == nil)  // closing: nothing more is handled
+        #expect(d.fill(taken, "OK {}") == [.write("OK {}"), .write("OK {\"bye\":true}"), .closeAfterLastReply])
+    }
 }

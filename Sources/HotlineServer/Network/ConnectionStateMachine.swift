@@ -31,6 +31,17 @@ struct ConnectionStateMachine {
         var closeAfter = false
     }
 
+    /// Where the connection is in its life.
+    enum State: Equatable {
+        /// Taking requests.
+        case open
+        /// The last reply is decided (QUIT, the fifth AUTH failure, a close after a reply): no
+        /// more requests are handled; the connection closes once that reply is out.
+        case closing
+        /// Shutdown: what was taken is answered, what comes is refused, then it closes.
+        case draining
+    }
+
     let maxPending: Int
     private var slots: [Slot] = []
     private var slotStart = 0
@@ -38,14 +49,17 @@ struct ConnectionStateMachine {
     private var firstSlot = 0
     private var waiting: [InboundFrame] = []
     private var waitingStart = 0
-    /// A delayed AUTH failure is pending: nothing more is handled until it is sent.
-    private(set) var delayed = false
-    /// QUIT, the fifth AUTH failure, or a close after a reply: no more requests are handled.
-    private(set) var closing = false
-    private(set) var draining = false
+    private(set) var state = State.open
+    /// A delayed AUTH failure is pending: nothing more is handled until it is sent. (Any state
+    /// may have one: it is a reply slot that fills later.)
+    private(set) var delayedReplyPending = false
+    /// The peer finished sending (its half of the connection, apart from ours).
     private(set) var inputClosed = false
     /// Whether the handler has paused reading.
     private(set) var readingPaused = false
+
+    /// No more requests will be handled (the handler stops reading).
+    var closing: Bool { state == .closing }
 
     init(maxPending: Int) { self.maxPending = maxPending }
 
@@ -60,14 +74,16 @@ struct ConnectionStateMachine {
 
     /// The next waiting request to act on, if one may be handled now.
     mutating func next(writable: Bool) -> Next? {
-        guard waitingCount > 0, !delayed, !closing, pendingReplies < maxPending, writable else { return nil }
+        guard waitingCount > 0, !delayedReplyPending, state != .closing, pendingReplies < maxPending, writable else {
+            return nil
+        }
         let frame = waiting[waitingStart]
         waitingStart += 1
         if waitingStart > 1024, waitingStart * 2 > waiting.count {
             waiting.removeFirst(waitingStart)
             waitingStart = 0
         }
-        if draining {
+        if state == .draining {
             guard case .line = frame else { return next(writable: writable) }
             return .refuse
         }
@@ -77,7 +93,7 @@ struct ConnectionStateMachine {
     /// After handling what could be handled: whether reading must now pause (true), resume
     /// (false), or stay as it is (nil).
     mutating func readingChange() -> Bool? {
-        if closing {
+        if state == .closing {
             waiting.removeAll()
             waitingStart = 0
             return nil
@@ -103,18 +119,23 @@ struct ConnectionStateMachine {
 
     /// A delayed reply's slot: nothing more is handled until it is filled.
     mutating func reserveDelayed(closing: Bool) -> Int {
-        delayed = true
-        if closing { self.closing = true }
+        delayedReplyPending = true
+        if closing { close() }
         return reserve()
+    }
+
+    /// The last reply is decided (also while draining: that reply ends the connection).
+    private mutating func close() {
+        state = .closing
     }
 
     /// Fills a slot; returns the replies that can now leave, in order, and what follows them.
     mutating func fill(_ seq: Int, _ line: String, closeAfter: Bool = false, endsDelay: Bool = false) -> [Output] {
-        if endsDelay { delayed = false }
+        if endsDelay { delayedReplyPending = false }
         let index = seq - firstSlot
         guard index >= 0, index < pendingReplies else { return [] }
         slots[slotStart + index] = Slot(line: line, closeAfter: closeAfter)
-        if closeAfter { closing = true }
+        if closeAfter { close() }
         var out: [Output] = []
         while slotStart < slots.count, let line = slots[slotStart].line {
             let closeAfter = slots[slotStart].closeAfter
@@ -140,21 +161,23 @@ struct ConnectionStateMachine {
 
     /// Stop taking requests: answer what is pending, refuse what comes, then close.
     mutating func drain() -> [Output] {
-        draining = true
         waiting.removeAll()
         waitingStart = 0
+        // Already ending with its last reply: nothing to refuse; closed now if that is out.
+        if state == .closing { return pendingReplies == 0 ? [.close] : [] }
+        state = .draining
         return finished ? [.close] : []
     }
 
     /// The peer finished sending: answer what it sent, then close.
     mutating func peerClosedInput() -> [Output] {
         inputClosed = true
-        if closing, pendingReplies == 0 { return [.close] }
+        if state == .closing, pendingReplies == 0 { return [.close] }
         return finished ? [.close] : []
     }
 
     /// Everything taken is answered and nothing more will come.
     private var finished: Bool {
-        (draining || (inputClosed && waitingCount == 0)) && pendingReplies == 0
+        (state == .draining || (inputClosed && waitingCount == 0)) && pendingReplies == 0
     }
 }
