@@ -359,6 +359,16 @@ final class PostgresSession: SQLConnection {
             }
             kinds.append(kind ?? .text)
         }
+        /// One column's values as an array, nil if a value cannot be read as `T`.
+        func array<T: PostgresArrayEncodable & PostgresNonThrowingEncodable>(_ c: Int, _ read: (SQLValue) -> T?) -> [T]? {
+            var values: [T] = []
+            values.reserveCapacity(rows.count)
+            for row in rows {
+                guard let v = read(row[c]) else { return nil }
+                values.append(v)
+            }
+            return values
+        }
         var binds = PostgresBindings(capacity: columns.count)
         var selects: [String] = []
         var casts: [String] = []
@@ -366,32 +376,17 @@ final class PostgresSession: SQLConnection {
             let name = "c\(c)"
             switch kind {
             case .int:
-                var values: [Int64] = []
-                values.reserveCapacity(rows.count)
-                for row in rows {
-                    guard case let .int(v) = row[c] else { return nil }
-                    values.append(v)
-                }
+                guard let values = array(c, { (v: SQLValue) -> Int64? in if case let .int(x) = v { x } else { nil } }) else { return nil }
                 binds.append(values)
                 casts.append("$\(c + 1)::int8[]")
                 selects.append(name)
             case .double:
-                var values: [Double] = []
-                values.reserveCapacity(rows.count)
-                for row in rows {
-                    guard case let .double(v) = row[c] else { return nil }
-                    values.append(v)
-                }
+                guard let values = array(c, { (v: SQLValue) -> Double? in if case let .double(x) = v { x } else { nil } }) else { return nil }
                 binds.append(values)
                 casts.append("$\(c + 1)::float8[]")
                 selects.append(name)
             case .text:
-                var values: [String] = []
-                values.reserveCapacity(rows.count)
-                for row in rows {
-                    if case let .text(v) = row[c] { values.append(v) } else { values.append(Self.nullText) }
-                }
-                binds.append(values)
+                binds.append(array(c, { (v: SQLValue) -> String? in if case let .text(x) = v { x } else { Self.nullText } }) ?? [])
                 casts.append("$\(c + 1)::text[]")
                 selects.append("NULLIF(\(name), chr(1))")
             }
