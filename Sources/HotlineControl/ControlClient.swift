@@ -19,16 +19,14 @@ public enum ControlClient {
         } catch {
             throw Failure("cannot reach the daemon (\(error)); is hotlined running, and are you in its group?")
         }
-        let reply: String
+        let reply: String?
         do {
             try client.send(Array(request.line) + [0x0A])
-            guard let line = try client.readLineOrEOF() else { throw Failure("the daemon closed the control connection") }
-            reply = line
-        } catch let failure as Failure {
-            throw failure
+            reply = try client.readLineOrEOF()
         } catch {
             throw Failure("\(error)")
         }
+        guard let reply else { throw Failure("the daemon closed the control connection") }
         guard case let .object(o)? = try? JSONParser.parse(Array(reply.utf8)) else {
             throw Failure("the daemon's answer is not JSON")
         }

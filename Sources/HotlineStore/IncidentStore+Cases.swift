@@ -150,6 +150,6 @@ extension IncidentStore {
     /// A named responder that may hold incidents becomes the assignee.
     private func takeResponder(_ db: SQLConnection, _ number: Int64, _ responder: String?, _ directory: Directory) throws {
         guard let responder, let r = directory.responder(id: responder), r.kind.isAssignable else { return }
-        try db.execute("UPDATE incident SET assigned = ?, assigned_json = ? WHERE id = ?", r.id, Assignment(responder: r, distanceMeters: 0).json.jsonText, number)
+        try db.execute("UPDATE incident SET assigned = ?, assigned_json = ? WHERE id = ?", r.id, Assignment(responder: r, distanceMeters: 0).jsonText, number)
     }
 }

@@ -139,9 +139,9 @@ enum GatewayLoad {
     /// Waits until a deadline has been escalated (a level-1 record is in the queue), stops the
     /// daemon cleanly and reads its queue file: from seq 1, gapless and chained (readQueue
     /// throws otherwise).
-    static func stopAndReadWholeQueue(_ daemon: DaemonProcess) throws -> [JSONObject] {
+    static func stopAndReadWholeQueue(_ daemon: DaemonProcess) async throws -> [JSONObject] {
         let path = daemon.folder + "/data/escalations.jsonl"
-        Wait.until(seconds: 30, every: 0.2) { try readQueue(path).records.contains { $0["level"] == 1 } }
+        await Wait.until(seconds: 30, every: 0.2) { try readQueue(path).records.contains { $0["level"] == 1 } }
         daemon.kill(SIGTERM)
         #expect(daemon.process?.terminationStatus == 0)
         let (records, verifier) = try readQueue(daemon.folder + "/data/escalations.jsonl")
@@ -235,11 +235,11 @@ enum GatewayLoad {
         // Deadlines of 2 s: escalations ran on A and go on on B. B's queue file holds every
         // record from seq 1, gapless and chained, each escalation once. Its escalations go on
         // until its queue has rotated (files of 256 KiB), so that the check spans files.
-        let rotated = Wait.until(seconds: 60, every: 0.2) {
+        let rotated = await Wait.until(seconds: 60, every: 0.2) {
             FileManager.default.fileExists(atPath: b.folder + "/data/escalations.jsonl.1")
         }
         #expect(rotated, "B's queue did not rotate")
-        let records = try Self.stopAndReadWholeQueue(b)
+        let records = try await Self.stopAndReadWholeQueue(b)
         var seen = Set<String>()
         for r in records {
             let key = [r["incident"], r["level"], r["reason"], r["due"]].map { $0?.jsonText ?? "" }.joined(separator: "|")
@@ -292,7 +292,7 @@ enum GatewayLoad {
         // No incident twice: one row per (gateway, ref) and as many as were receipted.
         #expect(try standby.psql("SELECT count(*) FROM incident") == "\(checked)")
         print("HA database failover: \(before) receipts before the SIGKILL, \(checked) in all, \(book.unavailable) ERR unavailable, 300 more receipted \(String(format: "%.2f", recovered)) s after it, 0 lost, 0 twice")
-        let records = try Self.stopAndReadWholeQueue(daemon)
+        let records = try await Self.stopAndReadWholeQueue(daemon)
         #expect(try standby.psql("SELECT max(seq) FROM outbox") == "\(records.count)")
     }
 }
