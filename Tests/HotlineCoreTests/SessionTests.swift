@@ -48,6 +48,21 @@ struct SessionTests {
         #expect(code(send(&s, "AUTH HL-14323 secret-HL-14323")) == .conflict)
     }
 
+    /// The login is the one record of authentication: the gateway and the hash of the token it
+    /// used; a reload that revokes or replaces that token invalidates it.
+    @Test func theLoginRemembersTheTokenItUsed() {
+        var s = Session()
+        #expect(s.login == nil && s.tokenStillValid(in: Fixtures.tokens(for: [])))
+        _ = send(&s, "AUTH HL-14320 secret-HL-14320")
+        #expect(s.login?.gateway.id == "HL-14320")
+        #expect(s.login?.tokenHash == Self.env.tokens.hashes["HL-14320"])
+        #expect(s.tokenStillValid(in: Self.env.tokens))
+        #expect(!s.tokenStillValid(in: Fixtures.tokens(for: ["HL-14323"])))  // revoked
+        var replaced = Self.env.tokens.hashes
+        replaced["HL-14320"] = Array(repeating: 7, count: 32)
+        #expect(!s.tokenStillValid(in: GatewayTokens(hashes: replaced)))
+    }
+
     @Test func failedAuthIsDelayedFromTheThirdAndClosesAtTheFifth() {
         var s = Session()
         guard case .reply = send(&s, "AUTH HL-14320 a"), case .reply = send(&s, "AUTH HL-14320 b") else {

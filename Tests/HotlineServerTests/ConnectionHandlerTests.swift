@@ -2,6 +2,7 @@ import Foundation
 import HotlineConfiguration
 import HotlineCore
 import HotlineStore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
 import NIOEmbedded
@@ -10,31 +11,41 @@ import Testing
 @testable import HotlineServer
 
 /// The connection handler on an `EmbeddedChannel`: request order, backpressure and draining,
-/// without a socket or a clock. (Writes through the store hop from the writer thread to the
-/// event loop, which an embedded loop cannot take; those are covered over real TCP.) Each test
-/// runs on a thread of its own (`offThePool`), not on the cooperative pool that other tests'
-/// daemons need.
+/// without a socket, a clock or a database: durable requests go to a `RequestSink` of the
+/// test's own, which holds them until the test completes them (in any order). Each test runs on a
+/// thread of its own (`offThePool`), not on the cooperative pool that other tests' daemons need.
 @Suite struct ConnectionHandlerTests {
     static func offThePool(_ body: @escaping @Sendable () throws -> Void) async throws {
         try await offload { Result { try body() } }.get()
     }
 
-    static func channel() throws -> (EmbeddedChannel, ConnectionHandler, IncidentStore) {
-        let folder = temporaryFolder()
-        let store = try IncidentStore(path: folder + "/h.sqlite")
+    /// Holds what the handler submits; the test answers it.
+    final class HeldRequests: RequestSink {
+        let reports = NIOLockedValueBox<[IntakeJob]>([])
+        let reads = NIOLockedValueBox<[AuditedRead]>([])
+        let actions = NIOLockedValueBox<[CaseJob]>([])
+        func submit(_ job: IntakeJob) { reports.withLockedValue { $0.append(job) } }
+        func submit(_ job: CaseJob) { actions.withLockedValue { $0.append(job) } }
+        func submit(_ read: AuditedRead) { reads.withLockedValue { $0.append(read) } }
+    }
+
+    static func context(_ requests: any RequestSink = HeldRequests(), limits: Limits? = nil) throws -> IntakeContext {
         let directory = try DirectoryLoader.load(folder: Repository.sampleDirectory)
         let tokens = try GatewayTokens.parse(
             try String(contentsOfFile: Repository.sampleTokens, encoding: .utf8), knownGateways: Set(directory.hotlines.keys))
-        var limits = Limits()
-        limits.rate = 1_000_000_000
-        limits.burst = 1_000_000_000
-        let state = ServerState(
+        var unlimited = Limits()
+        unlimited.rate = 1_000_000_000
+        unlimited.burst = 1_000_000_000
+        return IntakeContext(
             serverName: "embedded", maxLineBytes: 4096,
-            snapshot: .init(directory: directory, tokens: tokens, deadlines: .defaults, ladder: .default), store: store,
-            limits: limits)
-        let handler = ConnectionHandler(state: state, flags: ConnectionFlags(), logger: .init(label: "t"))
+            snapshot: .init(directory: directory, tokens: tokens, deadlines: .defaults, ladder: .default),
+            requests: requests, limits: limits ?? unlimited)
+    }
+
+    static func channel(_ requests: HeldRequests = HeldRequests()) throws -> (EmbeddedChannel, ConnectionHandler) {
+        let handler = ConnectionHandler(shared: try context(requests), logger: .init(label: "t"))
         let channel = EmbeddedChannel(handler: handler)
-        return (channel, handler, store)
+        return (channel, handler)
     }
 
     static func lines(_ channel: EmbeddedChannel) throws -> [String] {
@@ -47,8 +58,7 @@ import Testing
 
     @Test func aLargeBacklogOfImmediateRepliesIsAnsweredInOrderWithoutRecursion() async throws {
         try await Self.offThePool {
-            let (channel, _, store) = try Self.channel()
-            defer { store.close() }
+            let (channel, _) = try Self.channel()
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             _ = try Self.lines(channel)  // the greeting
             try channel.writeInbound(InboundFrame.line(Array("AUTH HL-14320 demo-HL-14320".utf8)))
@@ -75,8 +85,7 @@ import Testing
 
     @Test func whileThePeerIsNotReadingRequestsWaitAndReadingPauses() async throws {
         try await Self.offThePool {
-            let (channel, handler, store) = try Self.channel()
-            defer { store.close() }
+            let (channel, handler) = try Self.channel()
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             _ = try Self.lines(channel)
             channel.isWritable = false
@@ -94,8 +103,7 @@ import Testing
 
     @Test func drainingAnswersWhatIsPendingRefusesTheRestAndCloses() async throws {
         try await Self.offThePool {
-            let (channel, handler, store) = try Self.channel()
-            defer { store.close() }
+            let (channel, handler) = try Self.channel()
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             _ = try Self.lines(channel)
             try channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
@@ -123,28 +131,18 @@ import Testing
     /// once the last reply is decided, nothing more is framed (and reading stops).
     @Test func aClosingConnectionIsNotFramedAnyMore() async throws {
         try await Self.offThePool {
-            let (plain, _, store) = try Self.channel()
-            defer { store.close() }
-            _ = try? plain.finish()
-            let flags = ConnectionFlags()
-            let directory = try DirectoryLoader.load(folder: Repository.sampleDirectory)
-            let tokens = try GatewayTokens.parse(
-                try String(contentsOfFile: Repository.sampleTokens, encoding: .utf8), knownGateways: Set(directory.hotlines.keys))
-            let state = ServerState(
-                serverName: "embedded", maxLineBytes: 4096,
-                snapshot: .init(directory: directory, tokens: tokens, deadlines: .defaults, ladder: .default), store: store,
-                limits: Limits())
+            let handler = ConnectionHandler(shared: try Self.context(limits: Limits()), logger: .init(label: "t"))
             let counter = FrameCounter()
             let channel = EmbeddedChannel()
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maxLineBytes: 4096, flags: flags)))
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maxLineBytes: 4096, status: handler)))
             try channel.pipeline.syncOperations.addHandler(counter)
-            try channel.pipeline.syncOperations.addHandler(ConnectionHandler(state: state, flags: flags, logger: .init(label: "t")))
+            try channel.pipeline.syncOperations.addHandler(handler)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             _ = try Self.lines(channel)
             let flood = String(repeating: "PING\n", count: 10_000)
             try channel.writeInbound(ByteBuffer(string: "PING\nQUIT\n" + flood))
             #expect(try Self.lines(channel) == [#"OK {"pong":true}"#, #"OK {"bye":true}"#])
-            #expect(flags.closing)
+            #expect(handler.isClosing)
             #expect(counter.frames == 2)  // PING and QUIT; the 10,000 after QUIT were dropped unframed
             try channel.writeInbound(ByteBuffer(string: flood))
             #expect(counter.frames == 2)
@@ -155,13 +153,44 @@ import Testing
 
     @Test func quitAnswersThenClosesAndLaterRequestsAreNotHandled() async throws {
         try await Self.offThePool {
-            let (channel, _, store) = try Self.channel()
-            defer { store.close() }
+            let (channel, _) = try Self.channel()
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             _ = try Self.lines(channel)
             try channel.writeInbound(InboundFrame.line(Array("QUIT".utf8)))
             try? channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
             #expect(try Self.lines(channel) == [#"OK {"bye":true}"#])
+            _ = try? channel.finish()
+        }
+    }
+
+    /// Durable requests complete in any order (the writer's batches); the replies leave in
+    /// request order, immediate replies waiting behind them, each slot filled by its own answer.
+    @Test func durableAnswersArriveOutOfOrderAndLeaveInRequestOrder() async throws {
+        try await Self.offThePool {
+            let held = HeldRequests()
+            let (channel, _) = try Self.channel(held)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            _ = try Self.lines(channel)
+            try channel.writeInbound(InboundFrame.line(Array("AUTH HL-14320 demo-HL-14320".utf8)))
+            #expect(try Self.lines(channel).first?.hasPrefix("OK ") == true)
+            try channel.writeInbound(InboundFrame.line(Array("STATUS INC-000001".utf8)))
+            try channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
+            try channel.writeInbound(InboundFrame.line(Array("STATUS INC-000002".utf8)))
+            try channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
+            let reads = held.reads.withLockedValue { $0 }
+            #expect(reads.map(\.incident) == ["INC-000001", "INC-000002"])
+            #expect(reads.allSatisfy { $0.gateway?.id == "HL-14320" && $0.peer == "?" })
+            #expect(try Self.lines(channel).isEmpty)  // all wait behind the first STATUS
+            reads[1].completion(.failure(HLPError(.notFound, "no incident INC-000002")))
+            channel.embeddedEventLoop.run()
+            #expect(try Self.lines(channel).isEmpty)
+            reads[0].completion(.success(["incident": "INC-000001"]))
+            channel.embeddedEventLoop.run()
+            #expect(
+                try Self.lines(channel) == [
+                    #"OK {"incident":"INC-000001"}"#, #"OK {"pong":true}"#,
+                    #"ERR not-found no incident INC-000002"#, #"OK {"pong":true}"#,
+                ])
             _ = try? channel.finish()
         }
     }

@@ -1,3 +1,4 @@
+import HotlineCore
 import Testing
 
 @testable import HotlineServer
@@ -20,7 +21,7 @@ import Testing
         var m = ConnectionStateMachine(maxPending: 2)
         for i in 0..<3 { m.enqueue(Self.line("R\(i)")) }
         #expect(m.next(writable: false) == nil)
-        #expect(m.readingChange() == true)  // pause
+        #expect(m.readingActions() == [.pauseReading])
         #expect(m.next(writable: true) == .handle(Self.line("R0")))
         let first = m.reserve()
         #expect(m.next(writable: true) == .handle(Self.line("R1")))
@@ -28,8 +29,8 @@ import Testing
         #expect(m.next(writable: true) == nil)  // two replies pending
         #expect(m.fill(first, "ok") == [.write("ok")])
         #expect(m.next(writable: true) == .handle(Self.line("R2")))
-        #expect(m.readingChange() == false)  // resume
-        #expect(m.readingChange() == nil)
+        #expect(m.readingActions() == [.resumeReading])
+        #expect(m.readingActions() == [])
     }
 
     @Test func aDelayedReplyHoldsBackLaterRequestsUntilItIsSent() {
@@ -47,7 +48,8 @@ import Testing
         #expect(m.reply("OK {\"bye\":true}", closeAfter: true) == [])  // waits for the REPORT
         m.enqueue(Self.line("PING"))
         #expect(m.next(writable: true) == nil)
-        #expect(m.readingChange() == nil)
+        #expect(m.readingActions() == [.stopReading])  // once: the last reply is decided
+        #expect(m.readingActions() == [])
         #expect(m.waitingCount == 0)
         #expect(m.fill(report, "OK {}") == [.write("OK {}"), .write("OK {\"bye\":true}"), .closeAfterLastReply])
     }
@@ -95,5 +97,23 @@ import Testing
         d.enqueue(Self.line("PING"))
         #expect(d.next(writable: true) == nil)  // closing: nothing more is handled
         #expect(d.fill(taken, "OK {}") == [.write("OK {}"), .write("OK {\"bye\":true}"), .closeAfterLastReply])
+    }
+
+    /// The session's decisions become actions: a durable request is `.persist` with its slot, a
+    /// repeated AUTH failure `.delay`; replies decided meanwhile wait behind them in order.
+    @Test func sessionDecisionsBecomeActions() {
+        var m = ConnectionStateMachine(maxPending: 8)
+        let gateway = Hotline(id: "HL-1", communeCode: "14320", name: "x", phone: "0")
+        #expect(m.respond(.status(incident: "INC-1", gateway: gateway)) == [.persist(seq: 0, .status(incident: "INC-1", gateway: gateway))])
+        #expect(m.respond(.reply(.ok(["pong": true]))) == [])  // behind the STATUS
+        #expect(m.respond(.none) == [])
+        #expect(m.fill(0, "OK {}") == [.write("OK {}"), .write(#"OK {"pong":true}"#)])
+        let failure = Reply.error(.authFailed, "wrong gateway or token")
+        #expect(
+            m.respond(.delayedReply(failure, milliseconds: 500, close: true))
+                == [.delay(seq: 2, line: failure.line, milliseconds: 500, close: true)])
+        #expect(m.closing && m.delayedReplyPending)
+        #expect(m.readingActions() == [.stopReading])
+        #expect(m.fill(2, failure.line, closeAfter: true, endsDelay: true) == [.write(failure.line), .closeAfterLastReply])
     }
 }

@@ -40,7 +40,15 @@ public enum SessionAction: Sendable, Equatable {
 
 /// The protocol state of one connection (hotline-protocol(7)). Pure: lines in, actions out.
 public struct Session: Sendable {
-    public private(set) var gateway: Hotline?
+    /// The connection's authentication, in one place: the gateway it authenticated as and the
+    /// stored hash of the token it used (a reload that revokes or replaces that token ends it).
+    public struct Login: Sendable, Equatable {
+        public var gateway: Hotline
+        public var tokenHash: [UInt8]?
+    }
+
+    public private(set) var login: Login?
+    public var gateway: Hotline? { login?.gateway }
     public private(set) var authFailures = 0
     /// After QUIT, or after the connection was told to close.
     public private(set) var isClosed = false
@@ -74,6 +82,13 @@ public struct Session: Sendable {
             }
             return handle(command, env)
         }
+    }
+
+    /// Whether the token this session authenticated with is still the gateway's in `tokens`
+    /// (true before AUTH: there is nothing to revoke).
+    public func tokenStillValid(in tokens: GatewayTokens) -> Bool {
+        guard let login else { return true }
+        return tokens.hashes[login.gateway.id] == login.tokenHash
     }
 
     /// The line was longer than the limit; its bytes were discarded.
@@ -136,7 +151,7 @@ public struct Session: Sendable {
             if let current = gateway, current.id != hotline.id {
                 return .reply(.error(.conflict, "already authenticated as \(current.id)"))
             }
-            gateway = hotline
+            login = Login(gateway: hotline, tokenHash: env.tokens.hashes[hotline.id])
             let commune = env.directory.communes[hotline.communeCode]
             return .reply(
                 .ok([

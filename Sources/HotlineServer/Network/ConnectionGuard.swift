@@ -1,16 +1,6 @@
 import HotlineConfiguration
 import NIOCore
 
-/// Shared between the guard and the connection handler of one channel (same event loop).
-final class ConnectionFlags {
-    var authenticated = false
-    /// The connection's last reply is decided (QUIT, the pre-AUTH budget spent, the fifth
-    /// failed AUTH): nothing it sends from now on is read or framed. A flood of pipelined
-    /// requests on a closing connection used to be framed line by line for its last 2 s,
-    /// most of the daemon's CPU under a PING flood (perf).
-    var closing = false
-}
-
 /// Sits in front of the line framer and closes connections that stall: not authenticated in
 /// time, idle too long, or holding a line open without finishing it (slow loris). It looks at
 /// raw bytes only: whether the stream currently ends inside a line, and when bytes last came.
@@ -24,7 +14,8 @@ final class ConnectionGuard: ChannelInboundHandler {
     typealias InboundOut = ByteBuffer
 
     private let limits: Limits
-    private let flags: ConnectionFlags
+    /// The connection handler, asked whether AUTH succeeded (same event loop).
+    private weak var status: (any ConnectionStatus)?
     private let onClose: (String) -> Void
     private var connectedAt = NIODeadline.now()
     private var lastByteAt = NIODeadline.now()
@@ -33,9 +24,9 @@ final class ConnectionGuard: ChannelInboundHandler {
     private var timerAt: NIODeadline?
     private var context: ChannelHandlerContext?
 
-    init(limits: Limits, flags: ConnectionFlags, onClose: @escaping (String) -> Void) {
+    init(limits: Limits, status: any ConnectionStatus, onClose: @escaping (String) -> Void) {
         self.limits = limits
-        self.flags = flags
+        self.status = status
         self.onClose = onClose
     }
 
@@ -75,10 +66,12 @@ final class ConnectionGuard: ChannelInboundHandler {
         context.fireChannelRead(data)
     }
 
+    private var authenticated: Bool { status?.isAuthenticated ?? false }
+
     /// The earliest moment a limit could close this connection, given what is known now.
     private func nextDeadline() -> NIODeadline {
         var next = lastByteAt + .seconds(limits.idleTimeout)
-        if !flags.authenticated { next = min(next, connectedAt + .seconds(limits.authTimeout)) }
+        if !authenticated { next = min(next, connectedAt + .seconds(limits.authTimeout)) }
         if let started = lineStartedAt { next = min(next, started + .seconds(limits.lineTimeout)) }
         return next
     }
@@ -101,7 +94,7 @@ final class ConnectionGuard: ChannelInboundHandler {
         guard let context else { return }
         let now = NIODeadline.now()
         var reason: String?
-        if !flags.authenticated, now - connectedAt >= .seconds(limits.authTimeout) {
+        if !authenticated, now - connectedAt >= .seconds(limits.authTimeout) {
             reason = "not authenticated within \(limits.authTimeout) s"
         } else if now - lastByteAt >= .seconds(limits.idleTimeout) {
             reason = "idle for \(limits.idleTimeout) s"

@@ -9,17 +9,28 @@ import NIOSSL
 import X509
 import NIOTLS
 
-/// Runs one connection's `Session` over the channel. Request order, reply slots, backpressure
-/// and draining live in `ConnectionStateMachine` (a value, events in, actions out); this
-/// handler runs the session and the store for each request the machine hands it, and carries
-/// out the machine's actions on the channel.
-final class ConnectionHandler: ChannelInboundHandler {
+/// What the handlers in front of the connection handler (the guard, the framer) ask about the
+/// connection. Answered from the one place that knows: the session and the state machine.
+protocol ConnectionStatus: AnyObject {
+    /// AUTH succeeded (the guard's deadline for AUTH no longer applies).
+    var isAuthenticated: Bool { get }
+    /// The last reply is decided: nothing the peer sends from now on is framed. (A flood of
+    /// pipelined requests on a closing connection used to be framed line by line for its last
+    /// 2 s, most of the daemon's CPU under a PING flood, perf.)
+    var isClosing: Bool { get }
+}
+
+/// Performs one connection's actions on the channel. What to do is decided elsewhere: the
+/// `Session` (pure) answers each line, the `ConnectionStateMachine` (a value) orders replies,
+/// paces reading and ends the connection; this handler writes, submits durable requests to the
+/// `RequestSink`, schedules delayed replies and pauses, stops or closes as they say.
+final class ConnectionHandler: ChannelInboundHandler, ConnectionStatus {
     typealias InboundIn = InboundFrame
     typealias OutboundOut = ByteBuffer
 
-    private let state: ServerState
-    private var logger: Logger
-    private var session = Session()
+    let shared: IntakeContext
+    var logger: Logger
+    var session = Session()
     private var context: ChannelHandlerContext?
     private var machine = ConnectionStateMachine(maxPending: HLPDefaults.maxPipelinedRequests)
     var readingPaused: Bool { machine.readingPaused }
@@ -32,28 +43,26 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// While draining the inbox, replies are written but not flushed.
     private var holdingFlush = false
 
-    private let flags: ConnectionFlags
-    /// The stored hash of the token this connection authenticated with.
-    private var tokenHash: [UInt8]?
-
     /// Mutual TLS: AUTH must name a gateway that the client certificate names.
-    private let requireClientCertificate: Bool
+    let requireClientCertificate: Bool
     /// The peer's address: the key of the budget for requests before AUTH.
-    private let peer: String
+    let peer: String
     /// Called once, when the connection authenticates.
-    private let onAuthenticated: () -> Void
+    let onAuthenticated: () -> Void
 
     init(
-        state: ServerState, flags: ConnectionFlags, requireClientCertificate: Bool = false,
+        shared: IntakeContext, requireClientCertificate: Bool = false,
         peer: String = "?", onAuthenticated: @escaping () -> Void = {}, logger: Logger
     ) {
         self.peer = peer
         self.onAuthenticated = onAuthenticated
         self.requireClientCertificate = requireClientCertificate
-        self.state = state
-        self.flags = flags
+        self.shared = shared
         self.logger = logger
     }
+
+    var isAuthenticated: Bool { session.gateway != nil }
+    var isClosing: Bool { machine.closing }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -65,7 +74,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         var greeting = context.channel.allocator.buffer(capacity: 64)
-        greeting.writeString(Reply.greeting(serverName: state.serverName) + "\n")
+        greeting.writeString(Reply.greeting(serverName: shared.serverName) + "\n")
         context.writeAndFlush(wrapOutboundOut(greeting), promise: nil)
         context.fireChannelActive()
     }
@@ -92,7 +101,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         // Shutdown (NIOExtras' quiescing, from the listener): answer what is pending, refuse
         // what comes, then close.
         if event is ChannelShouldQuiesceEvent {
-            drain()
+            perform(machine.drain())
             return
         }
         // The peer finished sending (shutdown of its write side): answer what it sent, then close.
@@ -110,7 +119,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var peerNames: Set<String>?
 
     /// The DNS names of the client certificate (gateway ids), empty without one.
-    private func certificateNames() -> Set<String> {
+    func certificateNames() -> Set<String> {
         if let peerNames { return peerNames }
         let names = readCertificateNames()
         peerNames = names
@@ -133,18 +142,12 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// After a reload: a connection whose gateway's token was revoked or replaced is closed.
     func checkToken(_ tokens: GatewayTokens) {
-        guard let gateway = session.gateway, tokens.hashes[gateway.id] != tokenHash, let context else { return }
+        guard !session.tokenStillValid(in: tokens), let context else { return }
         logger.notice("closing connection: the gateway's token was revoked or replaced")
         context.close(promise: nil)
     }
 
-    /// Stop taking requests: answer what is pending, refuse what comes, then close.
-    private func drain() {
-        perform(machine.drain())
-    }
-
-    /// Carries out the machine's actions: replies written in order (flushed unless a drain of
-    /// the inbox holds the flush), a close after the last reply, or a close.
+    /// Carries out the machine's actions in order; a close ends them.
     private func perform(_ outputs: [ConnectionStateMachine.Output]) {
         guard let context, !outputs.isEmpty else { return }
         var wrote = false
@@ -156,6 +159,21 @@ final class ConnectionHandler: ChannelInboundHandler {
                 buffer.writeInteger(UInt8(ascii: "\n"))
                 context.write(wrapOutboundOut(buffer), promise: nil)
                 wrote = true
+            case let .persist(seq, request):
+                submit(request, filling: seq, on: context.eventLoop)
+            case let .delay(seq, line, milliseconds, close):
+                if close { logger.notice("closing after repeated authentication failures") }
+                let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+                    bound.value.fill(seq, line, closeAfter: close, endsDelay: true)
+                }
+            case .pauseReading:
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            case .stopReading:
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            case .resumeReading:
+                context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+                context.read()
             case .closeAfterLastReply:
                 closeAfterLastReply(context)
                 return
@@ -174,114 +192,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         defer { processing = false }
         while let next = machine.next(writable: context.channel.isWritable) {
             switch next {
-            case .refuse: append(.error(.unavailable, "server is shutting down; retry later"))
-            case let .handle(frame): handle(frame)
+            case .refuse: perform(machine.respond(.reply(.error(.unavailable, "server is shutting down; retry later"))))
+            case let .handle(frame): perform(machine.respond(sessionAction(for: frame)))
             }
         }
-        if machine.closing, !flags.closing {
-            // The last reply is decided: stop reading. What the peer still sends stays in the
-            // kernel's buffer (its window closes) and is discarded with the connection.
-            flags.closing = true
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        }
-        // Pause reading while requests wait; resume once they are all handled.
-        if let pause = machine.readingChange() {
-            context.channel.setOption(ChannelOptions.autoRead, value: !pause).whenFailure { _ in }
-            if !pause { context.read() }
-        }
-    }
-
-    private func handle(_ frame: InboundFrame) {
-        let action: SessionAction
-        switch frame {
-        case .tooLong:
-            action = session.lineTooLong(limit: state.maxLineBytes)
-        case let .line(bytes):
-            let snapshot = state.snapshot
-            let env = SessionEnvironment(
-                serverName: state.serverName, directory: snapshot.directory, tokens: snapshot.tokens, now: state.clock.now(),
-                certificateNames: requireClientCertificate ? certificateNames() : nil)
-            let wasAuthenticated = session.gateway != nil
-            if let gateway = session.gateway, !Self.isBlank(bytes), !state.rateLimiter.allow(gateway.id) {
-                action = .reply(.error(.rateLimited, "too many requests from \(gateway.id); retry later"))
-            } else if session.gateway == nil, !Self.isBlank(bytes), !state.preAuthLimiter.allow(peer) {
-                // Work before AUTH is budgeted per address: beyond it the connection is closed,
-                // so that clients without a token cannot take the daemon's CPU.
-                logger.notice("closing connection: too many requests before AUTH from this address")
-                action = .replyAndClose(.error(.rateLimited, "too many requests before AUTH from \(peer); retry later"))
-            } else {
-                action = session.receive(line: bytes, environment: env)
-            }
-            if !wasAuthenticated, let gateway = session.gateway {
-                flags.authenticated = true
-                onAuthenticated()
-                tokenHash = snapshot.tokens.hashes[gateway.id]
-                logger[metadataKey: "gateway"] = "\(gateway.id)"
-                logger.info("gateway authenticated")
-            }
-        }
-        switch action {
-        case .none:
-            break
-        case let .reply(reply):
-            append(reply)
-        case let .replyAndClose(reply):
-            append(reply, closeAfter: true)
-        case let .delayedReply(reply, milliseconds, close):
-            if close { logger.notice("closing after repeated authentication failures") }
-            let seq = machine.reserveDelayed(closing: close)
-            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
-            context!.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
-                bound.value.fill(seq, reply, closeAfter: close, endsDelay: true)
-            }
-        case let .report(request, gateway):
-            let snapshot = state.snapshot
-            let logger = self.logger
-            let metrics = state.metrics
-            let readAt = NIODeadline.now()
-            let completion = durableWrite(render: { Reply.okText($0.text) }) { (result: Result<IntakeReceipt, HLPError>) in
-                metrics.report(outcome: result, nanoseconds: (NIODeadline.now() - readAt).nanoseconds)
-                switch result {
-                case let .success(receipt):
-                    logger.info(
-                        "report stored",
-                        metadata: [
-                            "incident": "\(receipt.incident)", "severity": "\(receipt.severity)",
-                            "duplicate": "\(receipt.duplicate)",
-                        ])
-                case let .failure(error):
-                    logger.notice("report refused", metadata: ["code": "\(error.code.rawValue)"])
-                }
-            }
-            state.store.submit(
-                IntakeJob(
-                    request: request, gateway: gateway, directory: snapshot.directory, deadlines: snapshot.deadlines,
-                    receivedAt: state.clock.now(), shelterCap: state.maxShelterPerCommune, completion: completion))
-        case let .caseAction(incident, action, gateway):
-            let snapshot = state.snapshot
-            let logger = self.logger
-            let completion = durableWrite(render: { Reply.ok($0) }) { (result: Result<JSONObject, HLPError>) in
-                switch result {
-                case .success:
-                    logger.info("case updated", metadata: ["incident": "\(incident)", "verb": "\(action.verb)"])
-                case let .failure(error):
-                    logger.notice("case action refused", metadata: ["verb": "\(action.verb)", "code": "\(error.code.rawValue)"])
-                }
-            }
-            state.store.submit(
-                CaseJob(
-                    incident: incident, action: action, gateway: gateway, deadlines: snapshot.deadlines,
-                    directory: snapshot.directory, completion: completion))
-        case let .status(incident, gateway):
-            // STATUS shows the commune's own personal data: the read is audited (gateway, peer,
-            // time, incident) in the writer's transaction, and answered after the commit. Going
-            // through the writer also orders it after this connection's earlier writes.
-            let completion = durableWrite(render: { Reply.ok($0) }) { (_: Result<JSONObject, HLPError>) in }
-            state.store.submit(
-                AuditedRead(
-                    incident: incident, gateway: gateway, peer: peer, operatorName: nil, at: state.clock.now(),
-                    completion: completion))
-        }
+        perform(machine.readingActions())
     }
 
     /// Sends FIN after the last reply and discards whatever the peer still sends, so that a
@@ -294,26 +209,23 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
     }
 
-    /// Takes a reply slot for a write that goes through the store, and returns the completion
-    /// the writer calls once the write is durable (or failed). The completion only hops to the
-    /// event loop: logging, metrics and rendering the reply happen there, not on the writer.
-    private func durableWrite<Success: Sendable>(
+    /// The completion the writer calls once a request of slot `seq` is durable (or failed). It
+    /// only hops to the event loop: logging, metrics and rendering the reply happen there, not on
+    /// the writer.
+    func completion<Success: Sendable>(
+        filling seq: Int, on eventLoop: any EventLoop,
         render: @escaping @Sendable (Success) -> Reply,
         log: @escaping @Sendable (Result<Success, HLPError>) -> Void
     ) -> @Sendable (Result<Success, HLPError>) -> Void {
-        let seq = machine.reserve()
-        let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
-        let eventLoop = context!.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let inbox = self.inbox
         return { result in
             let first = inbox.push {
                 log(result)
-                let reply: Reply
                 switch result {
-                case let .success(value): reply = render(value)
-                case let .failure(error): reply = .err(error)
+                case let .success(value): return (seq, render(value).line)
+                case let .failure(error): return (seq, Reply.err(error).line)
                 }
-                return (seq, reply)
             }
             if first { eventLoop.execute { bound.value.drainInbox() } }
         }
@@ -323,25 +235,17 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func drainInbox() {
         holdingFlush = true
         for item in inbox.takeAll() {
-            let (seq, reply) = item()
-            fill(seq, reply)
+            let (seq, line) = item()
+            fill(seq, line)
         }
         holdingFlush = false
         context?.flush()
     }
 
-    private static func isBlank(_ bytes: [UInt8]) -> Bool {
-        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
-    }
-
-    private func append(_ reply: Reply, closeAfter: Bool = false) {
-        perform(machine.reply(reply.line, closeAfter: closeAfter))
-    }
-
     /// A reply for a slot taken earlier; then requests that waited for it may go on.
-    private func fill(_ seq: Int, _ reply: Reply, closeAfter: Bool = false, endsDelay: Bool = false) {
+    private func fill(_ seq: Int, _ line: String, closeAfter: Bool = false, endsDelay: Bool = false) {
         guard context != nil else { return }
-        perform(machine.fill(seq, reply.line, closeAfter: closeAfter, endsDelay: endsDelay))
+        perform(machine.fill(seq, line, closeAfter: closeAfter, endsDelay: endsDelay))
         processWaiting()
     }
 }
@@ -349,7 +253,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 /// Completions handed from the store's writer to one connection's event loop. `push` says
 /// whether the inbox was empty (then the caller schedules one drain for all that follow).
 final class CompletionInbox: Sendable {
-    typealias Item = @Sendable () -> (Int, Reply)
+    typealias Item = @Sendable () -> (Int, String)
     private let items = NIOLockedValueBox<[Item]>([])
 
     func push(_ item: @escaping Item) -> Bool {

@@ -1,6 +1,9 @@
+import HotlineCore
+
 /// One connection's requests and replies as a value: events in, actions out (as postgres-nio's
 /// `ConnectionStateMachine`). It knows nothing of sockets or the store; `ConnectionHandler`
-/// turns its actions into channel operations and runs the session.
+/// only performs its actions: writes, a durable request to submit, a delayed reply to
+/// schedule, reading paused, resumed or stopped, a close.
 ///
 /// Each request takes a reply slot when it is handled; a slot is filled at once (most verbs)
 /// or later (a write through the store, a delayed AUTH failure). Filled slots leave from the
@@ -17,9 +20,29 @@ struct ConnectionStateMachine {
         case refuse
     }
 
-    /// What the handler does with the channel after an event.
+    /// A request that is answered once it is durable (or has failed): the handler submits it to
+    /// the store and fills `seq` with the answer.
+    enum Persist: Equatable {
+        case report(ReportRequest, gateway: Hotline)
+        case caseAction(incident: String, CaseAction, gateway: Hotline)
+        /// STATUS: the read is audited in the writer's transaction, answered after the commit.
+        case status(incident: String, gateway: Hotline)
+    }
+
+    /// What the handler does after an event.
     enum Output: Equatable {
         case write(String)
+        /// Submit the request to the store; its answer fills slot `seq`.
+        case persist(seq: Int, Persist)
+        /// Fill slot `seq` with `line` after `milliseconds` (a repeated AUTH failure); then close
+        /// if asked. Nothing more is handled meanwhile.
+        case delay(seq: Int, line: String, milliseconds: Int64, close: Bool)
+        /// Stop reading while requests wait; read again once they are handled.
+        case pauseReading
+        case resumeReading
+        /// The last reply is decided: read nothing more (what the peer still sends stays in the
+        /// kernel's buffer and is discarded with the connection).
+        case stopReading
         /// Send FIN after the replies written (QUIT, the last AUTH failure).
         case closeAfterLastReply
         /// Close now (drained, or the peer finished and everything is answered).
@@ -57,6 +80,8 @@ struct ConnectionStateMachine {
     private(set) var inputClosed = false
     /// Whether the handler has paused reading.
     private(set) var readingPaused = false
+    /// Whether reading was stopped for good (closing).
+    private var readingStopped = false
 
     /// No more requests will be handled (the handler stops reading).
     var closing: Bool { state == .closing }
@@ -90,18 +115,42 @@ struct ConnectionStateMachine {
         return .handle(frame)
     }
 
-    /// After handling what could be handled: whether reading must now pause (true), resume
-    /// (false), or stay as it is (nil).
-    mutating func readingChange() -> Bool? {
+    /// After handling what could be handled: reading stops (closing), pauses (requests wait)
+    /// or resumes (none wait any more); or nothing changes.
+    mutating func readingActions() -> [Output] {
         if state == .closing {
             waiting.removeAll()
             waitingStart = 0
-            return nil
+            guard !readingStopped else { return [] }
+            readingStopped = true
+            return [.stopReading]
         }
         let shouldPause = waitingCount > 0
-        guard shouldPause != readingPaused else { return nil }
+        guard shouldPause != readingPaused else { return [] }
         readingPaused = shouldPause
-        return shouldPause
+        return [shouldPause ? .pauseReading : .resumeReading]
+    }
+
+    /// What the session decided for a request: a reply now, a reply then a close, a delayed
+    /// reply, or a durable request. Each takes the next reply slot.
+    mutating func respond(_ action: SessionAction) -> [Output] {
+        switch action {
+        case .none:
+            return []
+        case let .reply(reply):
+            return self.reply(reply.line)
+        case let .replyAndClose(reply):
+            return self.reply(reply.line, closeAfter: true)
+        case let .delayedReply(reply, milliseconds, close):
+            let seq = reserveDelayed(closing: close)
+            return [.delay(seq: seq, line: reply.line, milliseconds: milliseconds, close: close)]
+        case let .report(request, gateway):
+            return [.persist(seq: reserve(), .report(request, gateway: gateway))]
+        case let .caseAction(incident, action, gateway):
+            return [.persist(seq: reserve(), .caseAction(incident: incident, action, gateway: gateway))]
+        case let .status(incident, gateway):
+            return [.persist(seq: reserve(), .status(incident: incident, gateway: gateway))]
+        }
     }
 
     // MARK: Replies

@@ -176,9 +176,8 @@ public final class IntakeServer: Service, Sendable {
                     var connectionLogger = logger
                     connectionLogger[metadataKey: "peer"] = "\(peer)"
                     let id = ObjectIdentifier(channel)
-                    let flags = ConnectionFlags()
                     let handler = ConnectionHandler(
-                        state: state, flags: flags,
+                        shared: state.intake,
                         requireClientCertificate: tls?.requireClientCertificate ?? false, peer: peer,
                         onAuthenticated: { connections.withLockedValue { $0.authenticated(id) } },
                         logger: connectionLogger)
@@ -210,11 +209,11 @@ public final class IntakeServer: Service, Sendable {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        ConnectionGuard(limits: state.limits, flags: flags) { reason in
+                        ConnectionGuard(limits: state.limits, status: handler) { reason in
                             connectionLogger.notice("closing connection", metadata: ["reason": "\(reason)"])
                         })
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineFramer(maxLineBytes: state.maxLineBytes, flags: flags)))
+                        ByteToMessageHandler(LineFramer(maxLineBytes: state.maxLineBytes, status: handler)))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

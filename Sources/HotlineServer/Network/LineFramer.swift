@@ -15,19 +15,20 @@ struct LineFramer: ByteToMessageDecoder {
     typealias InboundOut = InboundFrame
 
     let maxLineBytes: Int
-    /// The connection's flags: once it is closing, whatever arrives is dropped unframed.
-    let flags: ConnectionFlags?
+    /// The connection handler: once the connection is closing, whatever arrives is dropped
+    /// unframed (same event loop).
+    private weak var status: (any ConnectionStatus)?
     private var discarding = false
     /// How far the buffer was already searched for a LF.
     private var scanned = 0
 
-    init(maxLineBytes: Int, flags: ConnectionFlags? = nil) {
+    init(maxLineBytes: Int, status: (any ConnectionStatus)? = nil) {
         self.maxLineBytes = maxLineBytes
-        self.flags = flags
+        self.status = status
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        if flags?.closing == true {
+        if status?.isClosing == true {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             scanned = 0
             return .needMoreData
