@@ -21,7 +21,7 @@ public enum ControlClient {
         }
         let reply: String?
         do {
-            try client.send(Array(request.line) + [0x0A])
+            try client.send(request.line + [0x0A])
             reply = try client.readLineOrEOF()
         } catch {
             throw Failure("\(error)")

@@ -20,7 +20,7 @@ struct Options: ParsableArguments {
     }
 
     /// A typed answer; one that does not decode is an error (exit 1), not a guess.
-    func decode<T: Decodable>(_ type: T.Type, _ answer: JSONObject) throws -> T {
+    func decode<T: ControlAnswer>(_ type: T.Type, _ answer: JSONObject) throws -> T {
         do {
             return try ControlReply.decode(type, from: answer)
         } catch {

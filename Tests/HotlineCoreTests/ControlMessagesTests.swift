@@ -1,4 +1,3 @@
-import Foundation
 import HotlineCore
 import Testing
 
@@ -33,5 +32,37 @@ import Testing
         #expect(failure.jsonText == #"{"code":"not-found","error":"no incident INC-000009"}"#)
         let backup = ControlReply.Backup(path: "/var/lib/hotline/b.sqlite", incidents: 3, queueSeq: 9, bytes: 4096)
         #expect(try ControlReply.decode(ControlReply.Backup.self, from: ControlReply.object(backup)) == backup)
+    }
+
+    /// One JSON codec both ways (the core's parser and writer, no Foundation coder): the wire's
+    /// errors for a member missing or of the wrong type, null as absent, unknown members ignored,
+    /// and the line's keys in order.
+    @Test func theControlLineIsReadAndWrittenByTheCoresCodec() throws {
+        func refusal(_ line: String) -> String? {
+            if case let .failure(error) = ControlRequest.decode(Array(line.utf8)) { return error.text }
+            return nil
+        }
+        #expect(refusal(#"{"cmd":"incidents","limit":"5"}"#) == #"field "limit" has the wrong type"#)
+        #expect(refusal(#"{"cmd":"incidents","limit":2.5}"#) == #"field "limit" has the wrong type"#)
+        #expect(refusal(#"{"cmd":"close","offender_measures":["a",1]}"#) == #"field "offender_measures" has the wrong type"#)
+        #expect(refusal(#"{"cmd":7}"#) == #"field "cmd" has the wrong type"#)
+        #expect(refusal(#"["cmd"]"#) == "the request is not a JSON object")
+        #expect(refusal(#"{"cmd":"status","cmd":"reload"}"#) == "the request is not a JSON object")
+        #expect(refusal("{") == "the request is not a JSON object")
+        var incidents = ControlRequest("incidents")
+        incidents.open = true
+        incidents.limit = 5
+        #expect(ControlRequest.decode(Array(#"{"limit":5,"open":true,"commune":null,"cmd":"incidents","x":[1]}"#.utf8)) == .success(incidents))
+        #expect(String(decoding: incidents.line, as: UTF8.self) == #"{"cmd":"incidents","limit":5,"open":true}"#)
+        // A typed answer that is not what it should be is an error, not a guess.
+        #expect(throws: HLPError.self) { try ControlReply.decode(ControlReply.Backup.self, from: ["path": "/x", "incidents": 1]) }
+        #expect(throws: HLPError.self) {
+            try ControlReply.decode(ControlReply.Reloaded.self, from: ["reloaded": "yes"])
+        }
+        let status = ControlReply.Status(
+            server: "h", startedAt: "t", uptimeSeconds: 1, connections: ["b": 1, "a": 2], open: [:], overdue: [:], queueSeq: 0)
+        #expect(
+            status.object.jsonText
+                == #"{"connections":{"a":2,"b":1},"open":{},"overdue":{},"queue_seq":0,"server":"h","started_at":"t","uptime_s":1}"#)
     }
 }

@@ -1,11 +1,16 @@
-import Foundation
+/// An answer on the operator control socket with a fixed shape: the daemon sends `object`,
+/// `hotlinectl` reads it back with `init(object:)` — the one JSON codec of the core, both ways.
+public protocol ControlAnswer: Sendable, Equatable {
+    var object: JSONObject { get }
+    init(object: JSONObject) throws(HLPError)
+}
 
 /// Answers on the operator control socket with a fixed shape, encoded by the daemon and decoded
 /// by `hotlinectl` from the same types. Answers that are documents (incident lists and views,
 /// the audit, the annual report) are JSON objects as the store renders them.
 public enum ControlReply {
     /// A refused or failed request.
-    public struct Failure: Codable, Sendable, Equatable {
+    public struct Failure: ControlAnswer {
         public var error: String
         public var code: String
 
@@ -13,10 +18,18 @@ public enum ControlReply {
             error = text
             self.code = code.rawValue
         }
+
+        public var object: JSONObject { ["code": .string(code), "error": .string(error)] }
+
+        public init(object: JSONObject) throws(HLPError) {
+            let f = JSONFields(object)
+            code = try f.required("code", f.string)
+            error = try f.required("error", f.string)
+        }
     }
 
     /// `status`: the daemon at a glance.
-    public struct Status: Codable, Sendable, Equatable {
+    public struct Status: ControlAnswer {
         public var server: String
         public var startedAt: String
         public var uptimeSeconds: Int
@@ -40,14 +53,33 @@ public enum ControlReply {
             self.queueSeq = queueSeq
         }
 
-        enum CodingKeys: String, CodingKey {
-            case server, startedAt = "started_at", uptimeSeconds = "uptime_s", connections, open, overdue
-            case queueSeq = "queue_seq"
+        public var object: JSONObject {
+            func counts(_ d: [String: Int]) -> JSONValue {
+                var o = JSONObject()
+                for (k, v) in d { o[k] = JSONValue(v) }
+                return .object(o.sortedByKey)
+            }
+            return [
+                "connections": counts(connections), "open": counts(open), "overdue": counts(overdue),
+                "queue_seq": JSONValue(Int(queueSeq)), "server": .string(server), "started_at": .string(startedAt),
+                "uptime_s": JSONValue(uptimeSeconds),
+            ]
+        }
+
+        public init(object: JSONObject) throws(HLPError) {
+            let f = JSONFields(object)
+            server = try f.required("server", f.string)
+            startedAt = try f.required("started_at", f.string)
+            uptimeSeconds = try f.required("uptime_s", f.int)
+            connections = try f.required("connections", f.intsByName)
+            open = try f.required("open", f.intsByName)
+            overdue = try f.required("overdue", f.intsByName)
+            queueSeq = try f.required("queue_seq", f.int64)
         }
     }
 
     /// `backup`: where the copy is and what it holds.
-    public struct Backup: Codable, Sendable, Equatable {
+    public struct Backup: ControlAnswer {
         public var path: String
         public var incidents: Int
         public var queueSeq: Int64
@@ -60,29 +92,39 @@ public enum ControlReply {
             self.bytes = bytes
         }
 
-        enum CodingKeys: String, CodingKey {
-            case path, incidents, queueSeq = "queue_seq", bytes
+        public var object: JSONObject {
+            [
+                "bytes": JSONValue(Int(bytes)), "incidents": JSONValue(incidents), "path": .string(path),
+                "queue_seq": JSONValue(Int(queueSeq)),
+            ]
+        }
+
+        public init(object: JSONObject) throws(HLPError) {
+            let f = JSONFields(object)
+            path = try f.required("path", f.string)
+            incidents = try f.required("incidents", f.int)
+            queueSeq = try f.required("queue_seq", f.int64)
+            bytes = try f.required("bytes", f.int64)
         }
     }
 
     /// `reload`: the new configuration is in force.
-    public struct Reloaded: Codable, Sendable, Equatable {
+    public struct Reloaded: ControlAnswer {
         public var reloaded: Bool
         public init() { reloaded = true }
+        public var object: JSONObject { ["reloaded": .bool(reloaded)] }
+
+        public init(object: JSONObject) throws(HLPError) {
+            let f = JSONFields(object)
+            reloaded = try f.required("reloaded", f.bool)
+        }
     }
 
-    /// A typed answer as the JSON object the socket carries (keys sorted, so the line is stable).
-    public static func object<T: Encodable>(_ value: T) -> JSONObject {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value), case let .object(o)? = try? JSONParser.parse(Array(data)) else {
-            return ["error": "cannot encode the answer", "code": .string(ErrorCode.internal.rawValue)]
-        }
-        return o
-    }
+    /// A typed answer as the JSON object the socket carries.
+    public static func object(_ value: some ControlAnswer) -> JSONObject { value.object }
 
     /// A typed answer from the object received.
-    public static func decode<T: Decodable>(_ type: T.Type, from object: JSONObject) throws -> T {
-        try JSONDecoder().decode(type, from: Data(object.jsonText.utf8))
+    public static func decode<T: ControlAnswer>(_ type: T.Type, from object: JSONObject) throws(HLPError) -> T {
+        try T(object: object)
     }
 }

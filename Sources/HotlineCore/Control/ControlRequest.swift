@@ -1,9 +1,7 @@
-import Foundation
-
 /// A request on the operator control socket as it travels: one JSON object per line, encoded
 /// by `hotlinectl` and decoded by the daemon from the same type. `OperatorRequest` is what the
 /// daemon acts on, after `OperatorRequest(_:directory:now:)` has checked it.
-public struct ControlRequest: Codable, Sendable, Equatable {
+public struct ControlRequest: Sendable, Equatable {
     /// status, incidents, show, audit, reassign, ack, attend, close, stats, reload or backup.
     public var cmd: String
     public var incident: String?
@@ -32,30 +30,59 @@ public struct ControlRequest: Codable, Sendable, Equatable {
 
     public init(_ cmd: String) { self.cmd = cmd }
 
-    enum CodingKeys: String, CodingKey {
-        case cmd, incident, open, overdue, commune, district, limit, personal, `operator`, since, responder, at
-        case offenderMeasures = "offender_measures", victimSupport = "victim_support", note, year, path
+    /// The request as the JSON object the socket carries (absent fields left out).
+    public var object: JSONObject {
+        var o = JSONObject()
+        o["at"] = at.map { .string($0) }
+        o["cmd"] = .string(cmd)
+        o["commune"] = commune.map { .string($0) }
+        o["district"] = district.map { .string($0) }
+        o["incident"] = incident.map { .string($0) }
+        o["limit"] = limit.map { JSONValue($0) }
+        o["note"] = note.map { .string($0) }
+        o["offender_measures"] = offenderMeasures.map { .array($0.map { .string($0) }) }
+        o["open"] = open.map { .bool($0) }
+        o["operator"] = `operator`.map { .string($0) }
+        o["overdue"] = overdue.map { .bool($0) }
+        o["path"] = path.map { .string($0) }
+        o["personal"] = personal.map { .bool($0) }
+        o["responder"] = responder.map { .string($0) }
+        o["since"] = since.map { .string($0) }
+        o["victim_support"] = victimSupport.map { .array($0.map { .string($0) }) }
+        o["year"] = year.map { JSONValue($0) }
+        return o
     }
 
-    /// The line sent on the socket (without its LF).
-    public var line: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding strings, numbers and booleans cannot fail.
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    /// The request read from the object received; unknown members are ignored.
+    public init(object: JSONObject) throws(HLPError) {
+        let f = JSONFields(object)
+        cmd = try f.required("cmd", f.string)
+        incident = try f.string("incident")
+        open = try f.bool("open")
+        overdue = try f.bool("overdue")
+        commune = try f.string("commune")
+        district = try f.string("district")
+        limit = try f.int("limit")
+        personal = try f.bool("personal")
+        `operator` = try f.string("operator")
+        since = try f.string("since")
+        responder = try f.string("responder")
+        at = try f.string("at")
+        offenderMeasures = try f.strings("offender_measures")
+        victimSupport = try f.strings("victim_support")
+        note = try f.string("note")
+        year = try f.int("year")
+        path = try f.string("path")
     }
 
-    /// A request line from the socket; nil with the reason when it is not a control request.
+    /// The line sent on the socket (without its LF): the object with its keys in order.
+    public var line: [UInt8] { Array(object.jsonText.utf8) }
+
+    /// A request line from the socket, or why it is not a control request.
     public static func decode(_ line: [UInt8]) -> Result<ControlRequest, HLPError> {
-        do {
-            return .success(try JSONDecoder().decode(ControlRequest.self, from: Data(line)))
-        } catch let DecodingError.keyNotFound(key, _) {
-            return .failure(HLPError(.syntax, "missing \"\(key.stringValue)\""))
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let field = context.codingPath.map(\.stringValue).filter { !$0.hasPrefix("Index") }.joined(separator: ".")
-            return .failure(HLPError(.syntax, "field \"\(CommandParser.printable(Array(field.utf8)))\" has the wrong type"))
-        } catch {
+        guard case let .object(object)? = try? JSONParser.parse(line) else {
             return .failure(HLPError(.syntax, "the request is not a JSON object"))
         }
+        return Result { () throws(HLPError) in try ControlRequest(object: object) }
     }
 }
