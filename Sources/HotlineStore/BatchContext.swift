@@ -8,7 +8,7 @@ struct BatchContext {
     /// The next escalation record's number (gapless: only the writer numbers them).
     var nextOutboxSeq: Int64
     /// Reports of this batch by "gateway\0ref": content hash and outcome.
-    var reports: [String: (hash: String, result: Result<IntakeReceipt, HLPError>)] = [:]
+    var reports: [String: (hash: String, result: Result<IntakeReceipt, StoreError>)] = [:]
     var outboxRecords = 0
     /// PostgreSQL: rows held back and written together (see `DeferredRows`).
     var deferred = DeferredRows()

@@ -11,11 +11,11 @@ public struct CaseJob: Sendable {
     public var deadlines: DeadlineTable
     public var directory: Directory
     /// Called once, on the writer thread, after the commit (or its failure).
-    public var completion: @Sendable (Result<JSONObject, HLPError>) -> Void
+    public var completion: @Sendable (Result<CaseOutcome, StoreError>) -> Void
 
     public init(
         incident: String, action: CaseAction, gateway: Hotline?, operatorName: String? = nil, deadlines: DeadlineTable,
-        directory: Directory, completion: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void
+        directory: Directory, completion: @escaping @Sendable (Result<CaseOutcome, StoreError>) -> Void
     ) {
         self.incident = incident
         self.action = action

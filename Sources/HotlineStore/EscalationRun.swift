@@ -12,11 +12,11 @@ public struct EscalationRun: Sendable {
     public var prepared: PreparedEscalations?
     /// The number of escalations committed, and whether more are due (run again at once); for
     /// a prepared run, whether some incidents changed meanwhile and were left.
-    public var completion: @Sendable (Result<(escalated: Int, more: Bool), HLPError>) -> Void
+    public var completion: @Sendable (Result<(escalated: Int, more: Bool), StoreError>) -> Void
 
     public init(
         now: Timestamp, startedAt: Timestamp, deadlines: DeadlineTable, ladder: EscalationLadder, directory: Directory,
-        prepared: PreparedEscalations? = nil, completion: @escaping @Sendable (Result<(escalated: Int, more: Bool), HLPError>) -> Void
+        prepared: PreparedEscalations? = nil, completion: @escaping @Sendable (Result<(escalated: Int, more: Bool), StoreError>) -> Void
     ) {
         self.now = now
         self.startedAt = startedAt

@@ -35,11 +35,11 @@ public struct AuditedRead: Sendable {
     public var peer: String?
     public var operatorName: String?
     public var at: Timestamp
-    public var completion: @Sendable (Result<JSONObject, HLPError>) -> Void
+    public var completion: @Sendable (Result<IncidentView, StoreError>) -> Void
 
     public init(
         incident: String, gateway: Hotline?, peer: String?, operatorName: String?, at: Timestamp,
-        completion: @escaping @Sendable (Result<JSONObject, HLPError>) -> Void
+        completion: @escaping @Sendable (Result<IncidentView, StoreError>) -> Void
     ) {
         self.incident = incident
         self.gateway = gateway
@@ -51,17 +51,14 @@ public struct AuditedRead: Sendable {
 }
 
 extension IncidentStore {
-    /// The personal-data fields of STATUS.
-    public static let personalFields = ["caller", "summary", "close_note", "retract_reason"]
-
     /// Reads through the writer, so that the audit row is in the same transaction and the data
     /// leaves only after the commit.
     public func submit(_ read: AuditedRead) { enqueue(.read(read)) }
 
-    func auditedRead(_ read: AuditedRead, _ db: SQLConnection) throws -> Result<JSONObject, HLPError> {
+    func auditedRead(_ read: AuditedRead, _ db: SQLConnection) throws -> Result<IncidentView, StoreError> {
         let result = try view(db, incident: read.incident, readableBy: read.gateway?.communeCode)
-        guard case let .success(object) = result, let number = IncidentID.number(read.incident) else { return result }
-        let shown = Self.personalFields.filter { object[$0] != nil && object[$0] != .null }
+        guard case let .success(view) = result, let number = IncidentID.number(read.incident) else { return result }
+        let shown = view.personal.shown
         try Self.audit(
             db, at: read.at, kind: read.gateway == nil ? "operator" : "gateway",
             actor: read.gateway?.id ?? read.operatorName ?? "unknown", peer: read.peer, incident: number, action: "read",

@@ -2,7 +2,7 @@ import HotlineCore
 
 extension IncidentStore {
     /// Applies ACK, ATTEND, CLOSE or RETRACT inside the batch's transaction.
-    func act(_ job: CaseJob, _ db: SQLConnection, _ context: inout BatchContext) throws -> Result<JSONObject, HLPError> {
+    func act(_ job: CaseJob, _ db: SQLConnection, _ context: inout BatchContext) throws -> Result<CaseOutcome, StoreError> {
         guard let number = IncidentID.number(job.incident),
             let row = try db.queryOne(
                 """
@@ -11,11 +11,11 @@ extension IncidentStore {
                 FROM incident WHERE id = ?
                 """, number)
         else {
-            return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(job.incident.utf8)))"))
+            return .failure(.noIncident(job.incident))
         }
         let commune: String = try row["commune"]
         if let gateway = job.gateway, commune != gateway.communeCode {
-            return .failure(HLPError(.forbidden, "incident \(job.incident) belongs to commune \(commune)"))
+            return .failure(.otherCommune(incident: job.incident, owner: commune))
         }
         // Every action an operator takes names the operator in the history.
         let actor: JSONObject = job.operatorName.map { ["operator": .string($0)] } ?? [:]
@@ -28,7 +28,7 @@ extension IncidentStore {
             throw StoreCorruption(reason: "incident \(number)")
         }
         guard state != .closed else {
-            return .failure(HLPError(.conflict, "incident \(job.incident) is closed"))
+            return .failure(.closed(incident: job.incident))
         }
         let id = IncidentID.text(number)
         let windows = job.deadlines[severity]
@@ -48,10 +48,8 @@ extension IncidentStore {
                 try takeResponder(db, number, responder, job.directory)
                 try Self.addHistory(db, number, at, "acknowledged", detail(responderDetail(responder)))
             }
-            return .success([
-                "incident": .string(id), "state": .string(state == .open ? "acknowledged" : state.rawValue),
-                "attend_due": attendDue.map { .string($0.rfc3339) } ?? .null,
-            ])
+            return .success(
+                CaseOutcome(incident: id, state: state == .open ? "acknowledged" : state.rawValue, detail: .attendDue(attendDue)))
         case let .attend(responder, at):
             if state != .attended {
                 if state == .open {
@@ -62,7 +60,7 @@ extension IncidentStore {
                 try takeResponder(db, number, responder, job.directory)
                 try Self.addHistory(db, number, at, "attended", detail(responderDetail(responder)))
             }
-            return .success(["incident": .string(id), "state": "attended"])
+            return .success(CaseOutcome(incident: id, state: "attended"))
         case let .close(measures, support, note, at):
             try db.execute("""
                     UPDATE incident SET state = 'closed', closed_at = ?, next_due = NULL, offender_measures = ?,
@@ -83,7 +81,7 @@ extension IncidentStore {
                     "offender_measures": .array(measures.map { .string($0.rawValue) }),
                     "victim_support": .array(support.map { .string($0.rawValue) }),
                 ]))
-            return .success(["incident": .string(id), "state": "closed"])
+            return .success(CaseOutcome(incident: id, state: "closed"))
         case let .retract(reason, at):
             try db.execute("UPDATE incident SET review = 1, retract_reason = ? WHERE id = ?", reason, number)
             try Self.addHistory(db, number, at, "retracted", detail([:]))
@@ -91,7 +89,7 @@ extension IncidentStore {
                 db,
                 OutboxFacts(number: number, level: row["level"], assignedJSON: row["assigned_json"]),
                 reason: .retracted, due: at, at: at, catchUp: false, &context)
-            return .success(["incident": .string(id), "state": .string(state.rawValue), "review": true])
+            return .success(CaseOutcome(incident: id, state: state.rawValue, detail: .review))
         case let .reassign(responderID, at):
             guard let r = job.directory.responder(id: responderID), r.kind.isAssignable else {
                 return .failure(.invalid(field: "responder", "must be a prevention group or trusted address of the directory"))
@@ -106,14 +104,14 @@ extension IncidentStore {
                     WHERE id = ?
                     """, r.id, assigned.jsonText, ackDue.seconds, ackDue.seconds, number)
             try Self.addHistory(db, number, at, "reassigned", detail(["responder": .string(r.id)]))
-            return .success(["incident": .string(id), "state": .string(state.rawValue), "assigned": assigned])
+            return .success(CaseOutcome(incident: id, state: state.rawValue, detail: .assigned(assigned)))
         }
     }
 
     /// The rules an action must keep against the incident itself (hotline-protocol(7)): a responder
     /// named by ACK or ATTEND is the assignee, a backup, or a prevention group or trusted address
     /// of the incident's commune; a time given by ACK, ATTEND or CLOSE is not before the report.
-    static func refusal(of action: CaseAction, _ row: SQLRow, commune: String, directory: Directory) throws -> HLPError? {
+    static func refusal(of action: CaseAction, _ row: SQLRow, commune: String, directory: Directory) throws -> StoreError? {
         let reportedAt = Timestamp(seconds: try row["reported_at"])
         switch action {
         case let .ack(responder?, _), let .attend(responder?, _):

@@ -11,11 +11,11 @@ public struct AuditEntry: Sendable {
     public var peer: String?
     /// `login`, `login_failed`, `view`, `logout`.
     public var action: String
-    public var completion: @Sendable (Result<Void, HLPError>) -> Void
+    public var completion: @Sendable (Result<Void, StoreError>) -> Void
 
     public init(
         at: Timestamp, kind: String, actor: String, peer: String?, action: String,
-        completion: @escaping @Sendable (Result<Void, HLPError>) -> Void
+        completion: @escaping @Sendable (Result<Void, StoreError>) -> Void
     ) {
         self.at = at
         self.kind = kind

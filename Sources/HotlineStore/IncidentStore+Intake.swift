@@ -2,7 +2,7 @@ import HotlineCore
 
 extension IncidentStore {
     /// Stores one report (or finds its earlier copy) inside the batch's transaction.
-    func intake(_ job: IntakeJob, _ db: SQLConnection, _ context: inout BatchContext) throws -> Result<IntakeReceipt, HLPError> {
+    func intake(_ job: IntakeJob, _ db: SQLConnection, _ context: inout BatchContext) throws -> Result<IntakeReceipt, StoreError> {
         let r = job.request
         let key = job.gateway.id + "\u{0}" + r.ref
         if let earlier = context.reports[key] {
@@ -14,15 +14,15 @@ extension IncidentStore {
         return result
     }
 
-    static func refConflict(_ ref: String) -> HLPError {
-        HLPError(.conflict, "ref \(ref) was already used with other content")
+    static func refConflict(_ ref: String) -> StoreError {
+        .refReused(ref)
     }
 
     /// One INSERT for a new report; only when (gateway, ref) is taken is the earlier one read.
     /// Triage, due times and the receipt's bytes were prepared before the writer: here only
     /// the shelter place, the incident number and the SQL.
     private func insertReport(_ job: IntakeJob, _ db: SQLConnection, _ context: inout BatchContext) throws
-        -> Result<IntakeReceipt, HLPError>
+        -> Result<IntakeReceipt, StoreError>
     {
         let p = job.report
         let r = p.request
@@ -98,7 +98,7 @@ extension IncidentStore {
 
     /// This gateway used the ref before (in an earlier batch): the same content gets the
     /// original receipt, other content a conflict.
-    private func earlierReport(_ job: IntakeJob, _ db: SQLConnection) throws -> Result<IntakeReceipt, HLPError> {
+    private func earlierReport(_ job: IntakeJob, _ db: SQLConnection) throws -> Result<IntakeReceipt, StoreError> {
         let r = job.request
         guard
             let row = try db.queryOne(
@@ -108,7 +108,7 @@ extension IncidentStore {
     }
 
     /// The earlier copy's receipt for the same content, a conflict for other content.
-    static func earlier(_ row: SQLRow, _ r: ReportRequest) throws -> Result<IntakeReceipt, HLPError> {
+    static func earlier(_ row: SQLRow, _ r: ReportRequest) throws -> Result<IntakeReceipt, StoreError> {
         guard (try row["content_hash"] as String) == r.contentHash else { return .failure(Self.refConflict(r.ref)) }
         return .success(
             IntakeReceipt(

@@ -149,8 +149,8 @@ extension IncidentStore {
     public func escalateDue(
         now: Timestamp, startedAt: Timestamp, deadlines: DeadlineTable, ladder: EscalationLadder, directory: Directory,
         readOnWriter: Bool = false, committed: @escaping @Sendable (Int) -> Void = { _ in }
-    ) async -> Result<Int, HLPError> {
-        func submit(_ prepared: PreparedEscalations?) async -> Result<(escalated: Int, more: Bool), HLPError> {
+    ) async -> Result<Int, StoreError> {
+        func submit(_ prepared: PreparedEscalations?) async -> Result<(escalated: Int, more: Bool), StoreError> {
             await withCheckedContinuation { continuation in
                 self.submit(
                     EscalationRun(
@@ -175,9 +175,9 @@ extension IncidentStore {
             }
         }
         var cursor: (due: Int64, id: Int64)?
-        var writing: Task<Result<(escalated: Int, more: Bool), HLPError>, Never>?
+        var writing: Task<Result<(escalated: Int, more: Bool), StoreError>, Never>?
         var left = false
-        var failure: HLPError?
+        var failure: StoreError?
         var passes = 0
         func settle() async {
             guard let w = writing else { return }
@@ -195,11 +195,11 @@ extension IncidentStore {
             do {
                 guard let p = try await NIOThreadPool.singleton.runIfActive({
                     try self.prepareEscalations(now: now, startedAt: startedAt, deadlines: deadlines, ladder: ladder, after: after)
-                }) else { return .failure(HLPError(.unavailable, "no reader")) }
+                }) else { return .failure(.unavailable("no reader")) }
                 prepared = p
             } catch {
                 await settle()
-                return .failure(HLPError(.unavailable, "cannot read due incidents: \(error)"))
+                return .failure(.unavailable("cannot read due incidents: \(error)"))
             }
             // At most one chunk is being written while the next is read.
             await settle()

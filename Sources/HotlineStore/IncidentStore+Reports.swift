@@ -80,7 +80,7 @@ extension IncidentStore {
     }
 
     /// STATUS for a province operator: everything, personal data included.
-    public func operatorView(incident id: String) -> Result<JSONObject, HLPError> {
+    public func operatorView(incident id: String) -> Result<IncidentView, StoreError> {
         view(incident: id, readableBy: nil)
     }
 }

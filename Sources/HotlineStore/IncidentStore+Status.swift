@@ -4,79 +4,68 @@ extension IncidentStore {
     /// The incident as STATUS shows it: the receipt's fields with the current assignee and due
     /// times, plus state, level, review and history, on a connection the caller holds (the
     /// writer's, for audited reads). Need to know: with `readableBy`, only that commune may read
-    /// it; any other gets `forbidden`, and learns nothing but that the id exists.
-    func view(_ db: SQLConnection, incident id: String, readableBy commune: String?) throws -> Result<JSONObject, HLPError> {
-        guard let number = IncidentID.number(id) else {
-            return .failure(HLPError(.notFound, "no incident \(CommandParser.printable(Array(id.utf8)))"))
-        }
-        guard let row = try db.queryOne("SELECT * FROM incident WHERE id = ?", number)
-        else { return .failure(HLPError(.notFound, "no incident \(id)")) }
+    /// it; any other gets `otherCommune`, and learns nothing but that the id exists.
+    func view(_ db: SQLConnection, incident id: String, readableBy commune: String?) throws -> Result<IncidentView, StoreError> {
+        guard let number = IncidentID.number(id), let row = try db.queryOne("SELECT * FROM incident WHERE id = ?", number)
+        else { return .failure(.noIncident(id)) }
         let owner: String = try row["commune"]
         if let commune, owner != commune {
-            return .failure(HLPError(.forbidden, "incident \(id) belongs to another commune"))
+            return .failure(.otherCommune(incident: id, owner: nil))
         }
         let history = try db.query(
             "SELECT at, event, detail FROM history WHERE incident = ? ORDER BY \(db.dialect.historyOrder)", number)
         let escalations = try db.query(
             "SELECT at, level, reason, due, record, assigned FROM outbox WHERE incident = ? ORDER BY seq", number)
-        return .success(try Self.statusObject(row, history, escalations))
+        return .success(try Self.incidentView(row, history, escalations))
     }
 
     /// The incident with its history, personal data included. `readableBy`: the only commune
     /// allowed to read it (`nil`: an operator, who may read every commune's).
-    func view(incident id: String, readableBy commune: String?) -> Result<JSONObject, HLPError> {
+    func view(incident id: String, readableBy commune: String?) -> Result<IncidentView, StoreError> {
         do {
             return try engine.read { db in try view(db, incident: id, readableBy: commune) }
         } catch {
-            return .failure(HLPError(.unavailable, "cannot read the store now; retry later"))
+            return .failure(.unavailable("cannot read the store now; retry later"))
         }
     }
 
-    static func statusObject(_ row: SQLRow, _ history: [SQLRow], _ escalations: [SQLRow]) throws -> JSONObject {
+    static func incidentView(_ row: SQLRow, _ history: [SQLRow], _ escalations: [SQLRow]) throws -> IncidentView {
         func json(_ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
-        func time(_ column: String) throws -> JSONValue {
-            (try row[column] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null
+        func time(_ column: String) throws -> Timestamp? { (try row[column] as Int64?).map { Timestamp(seconds: $0) } }
+        func codes(_ column: String) throws -> [String]? {
+            try (row[column] as String?).map { $0.split(separator: ",").map(String.init) }
         }
-        let forms = (try row["forms"] as String).split(separator: ",").map { JSONValue.string(String($0)) }
-        var o: JSONObject = [
-            "incident": .string(IncidentID.text(try row["id"])), "ref": .string(try row["ref"]), "duplicate": false,
-            "severity": .string(try row["severity"]), "assigned": try json("assigned_json"),
-            "backups": try json("backups_json"), "shelter": try json("shelter_json"), "ack_due": try time("ack_due"),
-            "attend_due": try time("attend_due"), "state": .string(try row["state"]), "level": JSONValue(try row["level"] as Int),
-            "review": .bool(try row["review"]), "gateway": .string(try row["gateway"]), "commune": .string(try row["commune"]),
-            "district": .string(try row["district"]), "village": JSONValue(try row["village"] as String?),
-            "forms": .array(forms), "victims": JSONValue(try row["victims"] as Int),
-            "children": JSONValue(try row["children"] as Int), "vulnerable": .bool(try row["vulnerable"]),
-            "injured": .bool(try row["injured"]), "weapon": .bool(try row["weapon"]),
-            "needs_shelter": .bool(try row["needs_shelter"]), "callback": .string(try row["callback"]),
-            "reported_at": try time("reported_at"),
-            "received_at": try time("received_at"), "acknowledged_at": try time("acknowledged_at"),
-            "attended_at": try time("attended_at"), "closed_at": try time("closed_at"),
-        ]
-        func codes(_ column: String) throws -> JSONValue {
-            guard let text = try row[column] as String? else { return .null }
-            return .array(text.split(separator: ",").map { .string(String($0)) })
-        }
-        o["offender_measures"] = try codes("offender_measures")
-        o["victim_support"] = try codes("victim_support")
-        o["caller"] = JSONValue(try row["caller"] as String?)
-        o["summary"] = JSONValue(try row["summary"] as String?)
-        o["close_note"] = JSONValue(try row["close_note"] as String?)
-        o["retract_reason"] = JSONValue(try row["retract_reason"] as String?)
-        var events: [JSONValue] = []
+        return IncidentView(
+            id: IncidentID.text(try row["id"]), ref: try row["ref"], severity: try row["severity"],
+            assigned: try json("assigned_json"), backups: try json("backups_json"), shelter: try json("shelter_json"),
+            ackDue: try time("ack_due"), attendDue: try time("attend_due"), state: try row["state"], level: try row["level"],
+            review: try row["review"], gateway: try row["gateway"], commune: try row["commune"], district: try row["district"],
+            village: try row["village"], forms: (try row["forms"] as String).split(separator: ",").map(String.init),
+            victims: try row["victims"], children: try row["children"], vulnerable: try row["vulnerable"],
+            injured: try row["injured"], weapon: try row["weapon"], needsShelter: try row["needs_shelter"],
+            callback: try row["callback"], reportedAt: try time("reported_at"), receivedAt: try time("received_at"),
+            acknowledgedAt: try time("acknowledged_at"), attendedAt: try time("attended_at"), closedAt: try time("closed_at"),
+            offenderMeasures: try codes("offender_measures"), victimSupport: try codes("victim_support"),
+            personal: try PersonalData { try row[$0] },
+            history: try events(row, history, escalations))
+    }
+
+    /// Reported, then the history rows and escalations (outbox rows) in time order.
+    private static func events(_ row: SQLRow, _ history: [SQLRow], _ escalations: [SQLRow]) throws -> [JSONObject] {
+        var events: [JSONObject] = []
         // The "reported" event, from the receipt as stored (databases written before the
         // receipt stood for it hold it as a history row: shown once either way).
         if (try history.first?["event"] as String?) != "reported" {
-            var e: JSONObject = ["at": try time("reported_at"), "event": "reported"]
+            let reportedAt = (try row["reported_at"] as Int64?).map { JSONValue.string(Timestamp(seconds: $0).rfc3339) }
+            var e: JSONObject = ["at": reportedAt ?? .null, "event": "reported"]
             if case let .object(receipt) = try JSONParser.parse(row["receipt"] as String) {
                 e["severity"] = receipt["severity"]
                 e["assigned"] = receipt["assigned"]?.objectValue?["id"] ?? .null
                 if let shelter = receipt["shelter"]?.objectValue?["id"] { e["shelter"] = shelter }
             }
-            events.append(.object(e))
+            events.append(e)
         }
-        // History rows and escalations (outbox rows), in time order; in the same second an
-        // escalation comes first (the scheduler runs as the second turns).
+        // In the same second an escalation comes first (the scheduler runs as the second turns).
         var timed: [(at: Int64, escalation: Bool, event: JSONObject)] = []
         for h in history {
             var e: JSONObject = ["at": .string(Timestamp(seconds: try h["at"]).rfc3339), "event": .string(try h["event"])]
@@ -99,9 +88,7 @@ extension IncidentStore {
         let ordered = timed.enumerated().sorted { a, b in
             (a.element.at, a.element.escalation ? 0 : 1, a.offset) < (b.element.at, b.element.escalation ? 0 : 1, b.offset)
         }
-        events += ordered.map { .object($0.element.event) }
-        o["history"] = .array(events)
-        return o
+        return events + ordered.map(\.element.event)
     }
 }
 

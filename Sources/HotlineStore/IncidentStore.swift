@@ -141,7 +141,7 @@ public final class IncidentStore: @unchecked Sendable {
     /// erasure itself leaves the audit records.
     public func erasePersonalData(
         closedBefore: Timestamp, auditBefore: Timestamp? = nil, now: Timestamp,
-        completion: @escaping @Sendable (Result<Int, HLPError>) -> Void
+        completion: @escaping @Sendable (Result<Int, StoreError>) -> Void
     ) {
         enqueue(.erasePersonalData(closedBefore: closedBefore, auditBefore: auditBefore, now: now, completion: completion))
     }
@@ -150,7 +150,7 @@ public final class IncidentStore: @unchecked Sendable {
         condition.lock()
         if stopping {
             condition.unlock()
-            job.fail(HLPError(.unavailable, "server is shutting down; retry later"))
+            job.fail(.unavailable("server is shutting down; retry later"))
             return
         }
         pending.append(job)
@@ -246,7 +246,7 @@ public final class IncidentStore: @unchecked Sendable {
             condition.unlock()
             observer?(batch.count, false)
             reloadMemory = true
-            let failure = HLPError(.unavailable, "cannot store the change now; retry later")
+            let failure = StoreError.unavailable("cannot store the change now; retry later")
             for job in batch { job.fail(failure) }
             return
         }
@@ -304,7 +304,7 @@ public final class IncidentStore: @unchecked Sendable {
         case let .erasePersonalData(closedBefore, auditBefore, now, completion):
             let erased = try db.execute(
                 """
-                UPDATE incident SET caller = NULL, summary = NULL, close_note = NULL, retract_reason = NULL,
+                UPDATE incident SET \(PersonalData.names.map { "\($0) = NULL" }.joined(separator: ", ")),
                     personal_erased_at = ?
                 WHERE state = 'closed' AND closed_at <= ? AND personal_erased_at IS NULL
                 """, now.seconds, closedBefore.seconds)

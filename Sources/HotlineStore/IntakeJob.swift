@@ -14,12 +14,12 @@ public struct IntakeJob: Sendable {
     /// province is alerted.
     public var shelterCap: Int
     /// Called once, on the writer thread, after the commit (or its failure).
-    public var completion: @Sendable (Result<IntakeReceipt, HLPError>) -> Void
+    public var completion: @Sendable (Result<IntakeReceipt, StoreError>) -> Void
 
     public init(
         request: ReportRequest, gateway: Hotline, directory: Directory, deadlines: DeadlineTable,
         receivedAt: Timestamp, shelterCap: Int = .max,
-        completion: @escaping @Sendable (Result<IntakeReceipt, HLPError>) -> Void
+        completion: @escaping @Sendable (Result<IntakeReceipt, StoreError>) -> Void
     ) {
         self.report = PreparedReport(request, directory: directory, deadlines: deadlines)
         self.gateway = gateway

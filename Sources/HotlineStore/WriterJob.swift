@@ -16,14 +16,14 @@ enum WriterJob: Sendable {
     /// Erase personal data of incidents closed at or before `closedBefore`.
     /// … and delete audit records older than `auditBefore`.
     case erasePersonalData(
-        closedBefore: Timestamp, auditBefore: Timestamp?, now: Timestamp, completion: @Sendable (Result<Int, HLPError>) -> Void)
+        closedBefore: Timestamp, auditBefore: Timestamp?, now: Timestamp, completion: @Sendable (Result<Int, StoreError>) -> Void)
 
     var isReport: Bool {
         if case .report = self { return true }
         return false
     }
 
-    func fail(_ error: HLPError) {
+    func fail(_ error: StoreError) {
         switch self {
         case let .report(job): job.completion(.failure(error))
         case let .action(job): job.completion(.failure(error))

@@ -181,14 +181,14 @@ import Testing
             #expect(reads.map(\.incident) == ["INC-000001", "INC-000002"])
             #expect(reads.allSatisfy { $0.gateway?.id == "HL-14320" && $0.peer == "?" })
             #expect(try Self.lines(channel).isEmpty)  // all wait behind the first STATUS
-            reads[1].completion(.failure(HLPError(.notFound, "no incident INC-000002")))
+            reads[1].completion(.failure(.noIncident("INC-000002")))
             channel.embeddedEventLoop.run()
             #expect(try Self.lines(channel).isEmpty)
-            reads[0].completion(.success(["incident": "INC-000001"]))
+            reads[0].completion(.failure(.otherCommune(incident: "INC-000001", owner: nil)))
             channel.embeddedEventLoop.run()
             #expect(
                 try Self.lines(channel) == [
-                    #"OK {"incident":"INC-000001"}"#, #"OK {"pong":true}"#,
+                    "ERR forbidden incident INC-000001 belongs to another commune", #"OK {"pong":true}"#,
                     #"ERR not-found no incident INC-000002"#, #"OK {"pong":true}"#,
                 ])
             _ = try? channel.finish()

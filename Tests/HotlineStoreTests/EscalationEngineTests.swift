@@ -7,13 +7,13 @@ import Testing
 
 extension IncidentStore {
     func act(_ incident: String, _ action: CaseAction, gateway: Hotline = StoreFixtures.gateway()) async
-        -> Result<JSONObject, HLPError>
+        -> Result<JSONObject, StoreError>
     {
         await withCheckedContinuation { c in
             submit(
                 CaseJob(
                     incident: incident, action: action, gateway: gateway, deadlines: .defaults,
-                    directory: StoreFixtures.directory, completion: { c.resume(returning: $0) }))
+                    directory: StoreFixtures.directory, completion: { c.resume(returning: $0.map(\.object)) }))
         }
     }
 
@@ -29,7 +29,7 @@ extension IncidentStore {
         }
     }
 
-    func statusOf(_ id: String) throws -> JSONObject { try operatorView(incident: id).get() }
+    func statusOf(_ id: String) throws -> JSONObject { try operatorView(incident: id).get().object(showingPersonalData: true) }
 
     func outbox() throws -> [JSONObject] {
         try outboxRecords(after: 0, limit: 100_000).map { try JSONParser.parse($0.record).objectValue! }
@@ -121,7 +121,7 @@ struct EscalationEngineTests {
                 Issue.record("acting on a closed incident must conflict")
                 continue
             }
-            #expect(e.code == .conflict)
+            #expect(e == .closed(incident: id))
         }
         guard case let .failure(nf) = await store.act("INC-999999", .ack(responder: nil, at: Self.t0)),
             case let .failure(fb) = await store.act(id, .ack(responder: nil, at: Self.t0), gateway: StoreFixtures.gateway("14323"))
@@ -129,8 +129,9 @@ struct EscalationEngineTests {
             Issue.record("expected failures")
             return
         }
-        #expect(nf.code == .notFound)
-        #expect(fb.code == .forbidden)
+        #expect(nf == .noIncident("INC-999999") && nf.wire.code == .notFound)
+        #expect(fb == .otherCommune(incident: id, owner: "14320") && fb.wire.code == .forbidden)
+        #expect(fb.wire.text == "incident \(id) belongs to commune 14320")
     }
 
     @Test(arguments: Backend.allCases) func retractionFlagsForReviewAndNeverCloses(backend: Backend) async throws {

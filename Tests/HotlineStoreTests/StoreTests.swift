@@ -29,8 +29,8 @@ enum StoreFixtures {
 
 extension IncidentStore {
     /// The receipt as an object (the store hands back its text).
-    func submit(_ request: ReportRequest, gateway: Hotline = StoreFixtures.gateway()) async -> Result<JSONObject, HLPError> {
-        let result: Result<IntakeReceipt, HLPError> = await withCheckedContinuation { continuation in
+    func submit(_ request: ReportRequest, gateway: Hotline = StoreFixtures.gateway()) async -> Result<JSONObject, StoreError> {
+        let result: Result<IntakeReceipt, StoreError> = await withCheckedContinuation { continuation in
             submit(
                 IntakeJob(
                     request: request, gateway: gateway, directory: StoreFixtures.directory, deadlines: .defaults,
@@ -78,7 +78,7 @@ struct StoreTests {
             Issue.record("other content with a used ref must conflict")
             return
         }
-        #expect(conflict.code == .conflict)
+        #expect(conflict == .refReused(other.ref) && conflict.wire.code == .conflict)
         // The same ref from another gateway is another incident.
         let b = StoreFixtures.request(#"{"ref":"r1","severity":"high","forms":["physical"],"victims":2}"#, commune: "14323")
         let elsewhere = try await store.submit(b, gateway: StoreFixtures.gateway("14323")).get()
@@ -91,16 +91,16 @@ struct StoreTests {
         defer { store.close() }
         let same = StoreFixtures.request(#"{"ref":"b1","severity":"low","forms":["economic"]}"#)
         let other = StoreFixtures.request(#"{"ref":"b1","severity":"high","forms":["economic"]}"#)
-        let results = await withTaskGroup(of: (Int, Result<JSONObject, HLPError>).self) { group in
+        let results = await withTaskGroup(of: (Int, Result<JSONObject, StoreError>).self) { group in
             for (i, r) in [same, same, other, same].enumerated() {
                 group.addTask { (i, await store.submit(r)) }
             }
-            var out: [(Int, Result<JSONObject, HLPError>)] = []
+            var out: [(Int, Result<JSONObject, StoreError>)] = []
             for await x in group { out.append(x) }
             return out
         }
         let accepted = results.compactMap { try? $0.1.get() }
-        let conflicts = results.filter { if case .failure(let e) = $0.1 { e.code == .conflict } else { false } }
+        let conflicts = results.filter { if case .failure(let e) = $0.1 { e.wire.code == .conflict } else { false } }
         // However the four were batched: one incident, the same content receipted each time.
         #expect(Set(accepted.map { $0["incident"]?.stringValue }).count == 1)
         #expect(accepted.filter { $0["duplicate"] == false }.count == 1)
@@ -145,7 +145,7 @@ struct StoreTests {
         for i in 0..<20 {
             let r = StoreFixtures.request(#"{"ref":"full\#(i)","severity":"low","forms":["economic"],"summary":"\#(big)"}"#)
             if case let .failure(e) = await store.submit(r) {
-                #expect(e.code == .unavailable)
+                #expect(e == .unavailable("cannot store the change now; retry later"))
                 failures += 1
             } else {
                 receipted.insert("full\(i)")
@@ -191,5 +191,30 @@ struct StoreTests {
         #expect(try row["two"] as Double == 2)
         #expect(try row["one"] as Bool)
         #expect(try row["text"] as String == "x")
+    }
+
+    /// Every column of an incident is either personal data (a member of `PersonalData`, shown
+    /// only on an audited read, erased after retention) or named here as not personal. A new
+    /// column fails this test until someone decides which it is: it cannot leak unnoticed.
+    @Test func everyIncidentColumnIsClassifiedAsPersonalOrNot() throws {
+        let store = try IncidentStore(path: temporaryFolder() + "/h.sqlite")
+        defer { store.close() }
+        let columns = try DatabaseQueue(path: store.path).read {
+            try String.fetchAll($0, sql: "SELECT name FROM pragma_table_info('incident')")
+        }
+        let notPersonal: Set<String> = [
+            "id", "gateway", "ref", "content_hash", "commune", "district", "village", "severity", "requested_severity",
+            "forms", "lat", "lon", "victims", "children", "vulnerable", "injured", "weapon", "needs_shelter",
+            "reported_at", "received_at", "state", "level", "review", "assigned", "assigned_json", "backups_json",
+            "shelter", "shelter_json", "ack_due", "attend_due", "closed_at", "receipt", "next_due", "acknowledged_at",
+            "attended_at", "offender_measures", "victim_support", "personal_erased_at", "callback",
+        ]
+        let personal = Set(PersonalData.names)
+        #expect(personal == ["caller", "summary", "close_note", "retract_reason"])
+        #expect(personal.isDisjoint(with: notPersonal))
+        for column in columns where !personal.contains(column) && !notPersonal.contains(column) {
+            Issue.record("incident.\(column) is neither in PersonalData nor named as not personal")
+        }
+        #expect(Set(columns) == personal.union(notPersonal))
     }
 }

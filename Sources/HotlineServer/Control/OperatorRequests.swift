@@ -50,16 +50,10 @@ extension HotlineApp {
             guard personal else {
                 // Without --personal the survivor's details stay in the store, and nothing is audited.
                 return try await read {
-                    Self.outcome(store.operatorView(incident: id).map { object in
-                        var o = object
-                        for field in IncidentStore.personalFields where o[field] != nil && o[field] != .null {
-                            o[field] = .string("(hidden; --personal shows it, and the read is recorded)")
-                        }
-                        return o
-                    })
+                    Self.outcome(store.operatorView(incident: id).map { $0.object(showingPersonalData: false) })
                 }
             }
-            return Self.outcome(await auditedRead(id, user: user, now: now))
+            return Self.outcome(await auditedRead(id, user: user, now: now).map { $0.object(showingPersonalData: true) })
         case let .audit(incident, actor, since, limit):
             return try await read {
                 do {
@@ -123,9 +117,9 @@ extension HotlineApp {
     }
 
     /// An operator's read of personal data: recorded durably, then answered.
-    private func auditedRead(_ id: String, user: String, now: Timestamp) async -> Result<JSONObject, HLPError> {
+    private func auditedRead(_ id: String, user: String, now: Timestamp) async -> Result<IncidentView, StoreError> {
         let store = state.store
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<JSONObject, HLPError>, Never>) in
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<IncidentView, StoreError>, Never>) in
             store.submit(
                 AuditedRead(incident: id, gateway: nil, peer: nil, operatorName: user, at: now) { result in
                     continuation.resume(returning: result)
@@ -138,7 +132,7 @@ extension HotlineApp {
     private func act(_ id: String, _ action: CaseAction, user: String) async -> JSONObject {
         let snapshot = state.snapshot
         let store = state.store
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<JSONObject, HLPError>, Never>) in
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<CaseOutcome, StoreError>, Never>) in
             store.submit(
                 CaseJob(
                     incident: id, action: action, gateway: nil, operatorName: user, deadlines: snapshot.deadlines,
@@ -148,13 +142,13 @@ extension HotlineApp {
                 })
         }
         logger.notice("operator action", metadata: ["operator": "\(user)", "verb": "\(action.verb)", "incident": "\(id)"])
-        return Self.outcome(result)
+        return Self.outcome(result.map(\.object))
     }
 
-    static func outcome(_ result: Result<JSONObject, HLPError>) -> JSONObject {
+    static func outcome(_ result: Result<JSONObject, StoreError>) -> JSONObject {
         switch result {
         case let .success(o): o
-        case let .failure(e): failure(e.code, e.text)
+        case let .failure(e): failure(e.wire.code, e.wire.text)
         }
     }
 

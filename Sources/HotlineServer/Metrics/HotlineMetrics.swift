@@ -38,7 +38,7 @@ public final class HotlineMetrics: Sendable {
         connectionsRefused = CoreMetrics.Counter(label: "hotline_connections_total", dimensions: [("outcome", "refused")], factory: factory)
     }
 
-    func report(outcome result: Result<IntakeReceipt, HLPError>, nanoseconds: Int64) {
+    func report(outcome result: Result<IntakeReceipt, StoreError>, nanoseconds: Int64) {
         switch result {
         case let .success(receipt):
             (receipt.duplicate ? reportsDuplicate : reportsStored).increment()

@@ -48,7 +48,7 @@ extension ConnectionHandler {
             let metrics = shared.metrics
             let readAt = NIODeadline.now()
             let completion = completion(filling: seq, on: eventLoop, render: { Reply.okText($0.text) }) {
-                (result: Result<IntakeReceipt, HLPError>) in
+                (result: Result<IntakeReceipt, StoreError>) in
                 metrics.report(outcome: result, nanoseconds: (NIODeadline.now() - readAt).nanoseconds)
                 switch result {
                 case let .success(receipt):
@@ -59,7 +59,7 @@ extension ConnectionHandler {
                             "duplicate": "\(receipt.duplicate)",
                         ])
                 case let .failure(error):
-                    logger.notice("report refused", metadata: ["code": "\(error.code.rawValue)"])
+                    logger.notice("report refused", metadata: ["code": "\(error.wire.code.rawValue)"])
                 }
             }
             shared.requests.submit(
@@ -67,13 +67,13 @@ extension ConnectionHandler {
                     request: request, gateway: gateway, directory: snapshot.directory, deadlines: snapshot.deadlines,
                     receivedAt: shared.clock.now(), shelterCap: shared.maxShelterPerCommune, completion: completion))
         case let .caseAction(incident, action, gateway):
-            let completion = completion(filling: seq, on: eventLoop, render: { Reply.ok($0) }) {
-                (result: Result<JSONObject, HLPError>) in
+            let completion = completion(filling: seq, on: eventLoop, render: { Reply.ok($0.object) }) {
+                (result: Result<CaseOutcome, StoreError>) in
                 switch result {
                 case .success:
                     logger.info("case updated", metadata: ["incident": "\(incident)", "verb": "\(action.verb)"])
                 case let .failure(error):
-                    logger.notice("case action refused", metadata: ["verb": "\(action.verb)", "code": "\(error.code.rawValue)"])
+                    logger.notice("case action refused", metadata: ["verb": "\(action.verb)", "code": "\(error.wire.code.rawValue)"])
                 }
             }
             shared.requests.submit(
@@ -84,8 +84,8 @@ extension ConnectionHandler {
             // STATUS shows the commune's own personal data: the read is audited (gateway, peer,
             // time, incident) in the writer's transaction, and answered after the commit. Going
             // through the writer also orders it after this connection's earlier writes.
-            let completion = completion(filling: seq, on: eventLoop, render: { Reply.ok($0) }) {
-                (_: Result<JSONObject, HLPError>) in
+            let completion = completion(filling: seq, on: eventLoop, render: { Reply.ok($0.object(showingPersonalData: true)) }) {
+                (_: Result<IncidentView, StoreError>) in
             }
             shared.requests.submit(
                 AuditedRead(

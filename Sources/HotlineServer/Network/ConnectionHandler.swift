@@ -215,8 +215,8 @@ final class ConnectionHandler: ChannelInboundHandler, ConnectionStatus {
     func completion<Success: Sendable>(
         filling seq: Int, on eventLoop: any EventLoop,
         render: @escaping @Sendable (Success) -> Reply,
-        log: @escaping @Sendable (Result<Success, HLPError>) -> Void
-    ) -> @Sendable (Result<Success, HLPError>) -> Void {
+        log: @escaping @Sendable (Result<Success, StoreError>) -> Void
+    ) -> @Sendable (Result<Success, StoreError>) -> Void {
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let inbox = self.inbox
         return { result in
@@ -224,7 +224,7 @@ final class ConnectionHandler: ChannelInboundHandler, ConnectionStatus {
                 log(result)
                 switch result {
                 case let .success(value): return (seq, render(value).line)
-                case let .failure(error): return (seq, Reply.err(error).line)
+                case let .failure(error): return (seq, Reply.err(error.wire).line)
                 }
             }
             if first { eventLoop.execute { bound.value.drainInbox() } }

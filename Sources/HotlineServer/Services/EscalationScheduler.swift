@@ -62,7 +62,7 @@ public final class EscalationScheduler: Service, Sendable {
         case let .success(n):
             if n > 0 { logger.notice("escalated", metadata: ["escalations": "\(n)"]) }
         case let .failure(error):
-            logger.error("escalation run failed; retrying", metadata: ["error": "\(error.text)"])
+            logger.error("escalation run failed; retrying", metadata: ["error": "\(error.wire.text)"])
         }
     }
 
@@ -80,7 +80,7 @@ public final class EscalationScheduler: Service, Sendable {
             if n > 0 { logger.notice("personal data erased", metadata: ["incidents": "\(n)"]) }
             return n
         case let .failure(error):
-            logger.error("personal data erasure failed; retrying", metadata: ["error": "\(error.text)"])
+            logger.error("personal data erasure failed; retrying", metadata: ["error": "\(error.wire.text)"])
             return 0
         }
     }
