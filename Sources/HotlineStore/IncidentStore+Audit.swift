@@ -1,32 +1,5 @@
 import HotlineCore
 
-/// Who read a survivor's details, and who acted on a case (as GBV case-management systems
-/// keep it). An audit row names the reader (an operator's Unix user, or a gateway and its
-/// peer address), the time, the incident and what was shown or done; never the personal data
-/// itself. A read of personal data is recorded durably before the data is sent.
-public struct AuditRecord: Sendable, Equatable {
-    public var at: Timestamp
-    /// `operator`, `gateway` or `dashboard`.
-    public var actorKind: String
-    public var actor: String
-    /// The gateway connection's peer address, if a gateway.
-    public var peer: String?
-    /// The incident, or `-` for a record about none (a dashboard login or view).
-    public var incident: String
-    /// `read` (personal data shown) or the operator's verb (`ack`, `attend`, `close`, `reassign`).
-    public var action: String
-    /// The personal-data fields that were shown (names only), for reads.
-    public var shown: [String]
-
-    public var json: JSONObject {
-        [
-            "at": .string(at.rfc3339), "actor_kind": .string(actorKind), "actor": .string(actor),
-            "peer": JSONValue(peer), "incident": .string(incident), "action": .string(action),
-            "shown": .array(shown.map { .string($0) }),
-        ]
-    }
-}
-
 /// A read of an incident with its personal data: recorded in the audit, then answered.
 public struct AuditedRead: Sendable {
     public var incident: String

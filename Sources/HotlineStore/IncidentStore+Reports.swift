@@ -39,7 +39,7 @@ extension IncidentStore {
 
     /// Incidents for the operator's list, newest first.
     public func incidentList(openOnly: Bool, overdueAt: Timestamp?, commune: String?, district: String?, limit: Int)
-        throws -> [JSONObject]
+        throws -> [IncidentSummary]
     {
         var conditions: [String] = []
         var arguments: [SQLValue] = []
@@ -66,15 +66,12 @@ extension IncidentStore {
                     FROM incident \(filter) ORDER BY id DESC LIMIT ?
                     """, arguments
             ).map { row in
-                [
-                    "incident": .string(IncidentID.text(try row["id"])), "ref": .string(try row["ref"]),
-                    "gateway": .string(try row["gateway"]), "commune": .string(try row["commune"]),
-                    "district": .string(try row["district"]), "severity": .string(try row["severity"]),
-                    "state": .string(try row["state"]), "level": JSONValue(try row["level"] as Int), "review": .bool(try row["review"]),
-                    "assigned": JSONValue(try row["assigned"] as String?), "callback": .string(try row["callback"]),
-                    "reported_at": .string(Timestamp(seconds: try row["reported_at"]).rfc3339),
-                    "next_due": (try row["next_due"] as Int64?).map { .string(Timestamp(seconds: $0).rfc3339) } ?? .null,
-                ]
+                IncidentSummary(
+                    id: IncidentID.text(try row["id"]), ref: try row["ref"], gateway: try row["gateway"],
+                    commune: try row["commune"], district: try row["district"], severity: try row["severity"],
+                    state: try row["state"], level: try row["level"], review: try row["review"], assigned: try row["assigned"],
+                    callback: try row["callback"], reportedAt: Timestamp(seconds: try row["reported_at"]),
+                    nextDue: (try row["next_due"] as Int64?).map { Timestamp(seconds: $0) })
             }
         }
     }

@@ -1,5 +1,6 @@
 /// The store's domain values as replies: STATUS and `hotlinectl show` (`IncidentView`), the
-/// case verbs (`CaseOutcome`), and the store's refusals (`StoreError`) as protocol errors.
+/// case verbs (`CaseOutcome`), `hotlinectl incidents` and `audit` (`IncidentSummary`,
+/// `AuditRecord`), and the store's refusals (`StoreError`) as protocol errors.
 extension IncidentView {
     /// What a view without an audited read shows in place of each personal field that holds something.
     public static let hiddenPersonalData = "(hidden; --personal shows it, and the read is recorded)"
@@ -55,5 +56,27 @@ extension StoreError {
         case let .invalid(field, rule): .invalid(field: field, rule)
         case let .unavailable(text): HLPError(.unavailable, text)
         }
+    }
+}
+
+extension IncidentSummary {
+    public var object: JSONObject {
+        [
+            "incident": .string(id), "ref": .string(ref), "gateway": .string(gateway), "commune": .string(commune),
+            "district": .string(district), "severity": .string(severity), "state": .string(state),
+            "level": JSONValue(level), "review": .bool(review), "assigned": JSONValue(assigned),
+            "callback": .string(callback), "reported_at": .string(reportedAt.rfc3339),
+            "next_due": nextDue.map { .string($0.rfc3339) } ?? .null,
+        ]
+    }
+}
+
+extension AuditRecord {
+    public var object: JSONObject {
+        [
+            "at": .string(at.rfc3339), "actor_kind": .string(actorKind), "actor": .string(actor),
+            "peer": JSONValue(peer), "incident": .string(incident), "action": .string(action),
+            "shown": .array(shown.map { .string($0) }),
+        ]
     }
 }

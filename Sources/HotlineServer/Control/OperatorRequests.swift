@@ -41,7 +41,7 @@ extension HotlineApp {
                     let list = try store.incidentList(
                         openOnly: openOnly, overdueAt: overdue ? now : nil, commune: commune, district: district,
                         limit: limit)
-                    return ["incidents": .array(list.map { .object($0) })]
+                    return ["incidents": .array(list.map { .object($0.object) })]
                 } catch {
                     return Self.failure(.unavailable, "cannot read the store now")
                 }
@@ -58,7 +58,7 @@ extension HotlineApp {
             return try await read {
                 do {
                     let records = try store.auditRecords(incident: incident, actor: actor, since: since, limit: limit)
-                    return ["audit": .array(records.map { .object($0.json) })]
+                    return ["audit": .array(records.map { .object($0.object) })]
                 } catch {
                     return Self.failure(.unavailable, "cannot read the store now")
                 }
