@@ -167,9 +167,7 @@ final class ConnectionHandler: ChannelInboundHandler, ConnectionStatus {
                 context.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
                     bound.value.fill(seq, line, closeAfter: close, endsDelay: true)
                 }
-            case .pauseReading:
-                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-            case .stopReading:
+            case .pauseReading, .stopReading:
                 context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             case .resumeReading:
                 context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
