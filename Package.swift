@@ -82,8 +82,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The one blocking line client (TCP or Unix socket) of hotlinectl, the harness, the
+        // benchmarks and the tests: I/O, so not in the pure core.
+        .target(name: "HotlineLineClient"),
         // Operator actions behind hotlinectl.
-        .target(name: "HotlineControl", dependencies: ["HotlineCore", "HotlineConfiguration"]),
+        .target(name: "HotlineControl", dependencies: ["HotlineCore", "HotlineConfiguration", "HotlineLineClient"]),
         .executableTarget(
             name: "hotlinectl",
             dependencies: [
@@ -133,12 +136,12 @@ let package = Package(
         .executableTarget(name: "hotline-fuzz", dependencies: ["HotlineFuzzing", "CFuzzerDriver"]),
         // The daemon as a child process, run as deployed, and a raw line client: the one
         // harness of the tests, the benchmarks and the crash script.
-        .target(name: "HotlineHarness", dependencies: ["HotlineConfiguration", "HotlineCore"]),
+        .target(name: "HotlineHarness", dependencies: ["HotlineConfiguration", "HotlineCore", "HotlineLineClient"]),
         // Load generation for benchmarks.
         .target(
             name: "HotlineBench",
             dependencies: [
-                "HotlineCore", "HotlineStore", "HotlineHarness", "HotlineConfiguration", "HotlineNotify",
+                "HotlineCore", "HotlineStore", "HotlineHarness", "HotlineConfiguration", "HotlineNotify", "HotlineLineClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -165,7 +168,7 @@ let package = Package(
         .testTarget(name: "HotlineControlTests", dependencies: ["HotlineControl", "HotlineCore"]),
         .testTarget(
             name: "HotlineNotifyTests",
-            dependencies: ["HotlineNotify", "HotlineCore", "HotlineHarness", "HotlineConfiguration"]
+            dependencies: ["HotlineNotify", "HotlineCore", "HotlineHarness", "HotlineConfiguration", "HotlineLineClient"]
         ),
         .testTarget(
             name: "HotlineStoreTests",
@@ -178,7 +181,7 @@ let package = Package(
             name: "HotlineServerTests",
             dependencies: [
                 "HotlineServer", "HotlineConfiguration", "HotlineStore", "HotlineCore", "HotlineControl", "HotlineClient",
-                "HotlineHarness",
+                "HotlineHarness", "HotlineLineClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

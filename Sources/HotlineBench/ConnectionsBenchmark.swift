@@ -4,6 +4,7 @@ import HotlineHarness
 
 #if canImport(Glibc)
 import Glibc
+import HotlineLineClient
 #endif
 
 /// Many authenticated, idle gateway connections to a `hotlined` child; its resident memory.

@@ -1,6 +1,7 @@
 import Foundation
 import HotlineHarness
 import HotlineCore
+import HotlineLineClient
 
 /// Crash safety at load: cycles of (64 connections loading, SIGKILL at a random moment,
 /// restart, verify). Verified each cycle: every receipted ref comes back `"duplicate":true`

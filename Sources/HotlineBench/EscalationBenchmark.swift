@@ -1,6 +1,7 @@
 import Foundation
 import HotlineHarness
 import HotlineCore
+import HotlineLineClient
 import HotlineStore
 import Logging
 

@@ -5,6 +5,7 @@ import HotlineHarness
 
 #if canImport(Glibc)
 import Glibc
+import HotlineLineClient
 #endif
 
 /// Unauthenticated connections from one address flooding pipelined PINGs (reconnecting whenever

@@ -2,6 +2,7 @@ import Foundation
 import Histogram
 import HotlineCore
 import HotlineHarness
+import HotlineLineClient
 
 /// Closed-loop load: `connections` gateways, each keeping `pipeline` REPORTs in flight, until
 /// `reports` receipts in total. Latency is from a request's send to its receipt.

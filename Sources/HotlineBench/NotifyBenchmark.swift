@@ -2,6 +2,7 @@ import Foundation
 import HotlineConfiguration
 import HotlineCore
 import HotlineHarness
+import HotlineLineClient
 import HotlineNotify
 
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import HotlineCore
 
 #if canImport(Glibc)
 import Glibc
+import HotlineLineClient
 #endif
 
 /// Sends one request to the daemon's control socket and reads its one-line answer.

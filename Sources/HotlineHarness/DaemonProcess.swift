@@ -3,6 +3,7 @@ import HotlineConfiguration
 import HotlineCore
 #if canImport(Glibc)
 import Glibc
+import HotlineLineClient
 #endif
 
 /// The built `hotlined` run as a child process, as the service user (`ServiceIdentity`), on a

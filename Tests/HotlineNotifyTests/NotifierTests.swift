@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineHarness
+import HotlineLineClient
 import HotlineNotify
 import Testing
 

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import HotlineClient
 import HotlineCore
+import HotlineLineClient
 import Testing
 
 #if canImport(Glibc)

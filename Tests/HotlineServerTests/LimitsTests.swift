@@ -1,6 +1,7 @@
 import HotlineHarness
 import Foundation
 import HotlineCore
+import HotlineLineClient
 import HotlineServer
 import Testing
 

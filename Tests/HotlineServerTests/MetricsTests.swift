@@ -2,6 +2,7 @@ import HotlineHarness
 import Foundation
 import HotlineConfiguration
 import HotlineCore
+import HotlineLineClient
 import HotlineServer
 import Testing
 

@@ -1,6 +1,7 @@
 import HotlineHarness
 import Foundation
 import HotlineCore
+import HotlineLineClient
 import Testing
 
 /// The operator CLI, the real `hotlinectl` binary against a real daemon.

@@ -3,6 +3,7 @@ import Foundation
 import HotlineClient
 import HotlineConfiguration
 import HotlineCore
+import HotlineLineClient
 import HotlineServer
 import Logging
 import Testing

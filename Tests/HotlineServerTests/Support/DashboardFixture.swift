@@ -2,6 +2,7 @@ import Foundation
 import HotlineConfiguration
 import HotlineCore
 import HotlineHarness
+import HotlineLineClient
 
 /// A daemon with its dashboard on, two operators, and incidents seeded through real gateways:
 /// markers in every personal field (caller, summary, close note, retraction reason) and a

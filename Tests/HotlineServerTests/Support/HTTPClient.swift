@@ -4,6 +4,7 @@ import HotlineHarness
 
 #if canImport(Glibc)
 import Glibc
+import HotlineLineClient
 #endif
 
 /// One HTTP/1.1 exchange over a fresh TCP connection (`Connection: close`), from a chosen

@@ -5,6 +5,7 @@ import HotlineConfiguration
 import Glibc
 #endif
 import HotlineCore
+import HotlineLineClient
 import HotlineServer
 import Logging
 import ServiceLifecycle
