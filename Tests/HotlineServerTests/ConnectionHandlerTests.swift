@@ -194,4 +194,41 @@ import Testing
             _ = try? channel.finish()
         }
     }
+
+    /// What the handler submits is built from the request, the connection's login and the
+    /// context; the store's answer, whatever its type, is the reply: a REPORT's receipt text, an
+    /// ACK's outcome, a refusal in the protocol's words.
+    @Test func durableRequestsCarryTheirContextAndTheirAnswersBecomeReplies() async throws {
+        try await Self.offThePool {
+            let held = HeldRequests()
+            let (channel, handler) = try Self.channel(held)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            _ = try Self.lines(channel)
+            try channel.writeInbound(InboundFrame.line(Array("AUTH HL-14320 demo-HL-14320".utf8)))
+            _ = try Self.lines(channel)
+            try channel.writeInbound(
+                InboundFrame.line(Array(#"REPORT {"ref":"e1","severity":"high","forms":["physical"]}"#.utf8)))
+            try channel.writeInbound(InboundFrame.line(Array("ACK INC-000007".utf8)))
+            try channel.writeInbound(InboundFrame.line(Array(#"CLOSE INC-000007 {"offender_measures":["none"],"victim_support":["none"]}"#.utf8)))
+            let reports = held.reports.withLockedValue { $0 }
+            let actions = held.actions.withLockedValue { $0 }
+            #expect(reports.count == 1 && actions.count == 2)
+            let job = try #require(reports.first)
+            #expect(job.request.ref == "e1" && job.gateway.id == "HL-14320" && job.gateway.communeCode == "14320")
+            #expect(job.shelterCap == handler.shared.maxShelterPerCommune)
+            #expect(actions.map(\.incident) == ["INC-000007", "INC-000007"])
+            #expect(actions.map(\.action.verb) == ["ACK", "CLOSE"])
+            #expect(actions.allSatisfy { $0.gateway?.id == "HL-14320" && $0.operatorName == nil })
+            job.completion(.success(IntakeReceipt(incident: "INC-000007", severity: "high", duplicate: false, text: #"{"incident":"INC-000007"}"#)))
+            actions[0].completion(.success(CaseOutcome(incident: "INC-000007", state: "acknowledged", detail: .attendDue(nil))))
+            actions[1].completion(.failure(.closed(incident: "INC-000007")))
+            channel.embeddedEventLoop.run()
+            #expect(
+                try Self.lines(channel) == [
+                    #"OK {"incident":"INC-000007"}"#, #"OK {"incident":"INC-000007","state":"acknowledged","attend_due":null}"#,
+                    "ERR conflict incident INC-000007 is closed",
+                ])
+            _ = try? channel.finish()
+        }
+    }
 }
