@@ -48,6 +48,17 @@ import Testing
         return (channel, handler)
     }
 
+    /// A connected channel whose session authenticated as HL-14320 (greeting and OK read).
+    static func authenticated(_ requests: HeldRequests) throws -> (EmbeddedChannel, ConnectionHandler) {
+        let (channel, handler) = try channel(requests)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        _ = try lines(channel)
+        try channel.writeInbound(InboundFrame.line(Array("AUTH HL-14320 demo-HL-14320".utf8)))
+        #expect(try lines(channel).first?.hasPrefix("OK ") == true)
+        #expect(handler.isAuthenticated)
+        return (channel, handler)
+    }
+
     static func lines(_ channel: EmbeddedChannel) throws -> [String] {
         var out: [String] = []
         while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
@@ -168,11 +179,7 @@ import Testing
     @Test func durableAnswersArriveOutOfOrderAndLeaveInRequestOrder() async throws {
         try await Self.offThePool {
             let held = HeldRequests()
-            let (channel, _) = try Self.channel(held)
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-            _ = try Self.lines(channel)
-            try channel.writeInbound(InboundFrame.line(Array("AUTH HL-14320 demo-HL-14320".utf8)))
-            #expect(try Self.lines(channel).first?.hasPrefix("OK ") == true)
+            let (channel, _) = try Self.authenticated(held)
             try channel.writeInbound(InboundFrame.line(Array("STATUS INC-000001".utf8)))
             try channel.writeInbound(InboundFrame.line(Array("PING".utf8)))
             try channel.writeInbound(InboundFrame.line(Array("STATUS INC-000002".utf8)))
@@ -201,11 +208,7 @@ import Testing
     @Test func durableRequestsCarryTheirContextAndTheirAnswersBecomeReplies() async throws {
         try await Self.offThePool {
             let held = HeldRequests()
-            let (channel, handler) = try Self.channel(held)
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-            _ = try Self.lines(channel)
-            try channel.writeInbound(InboundFrame.line(Array("AUTH HL-14320 demo-HL-14320".utf8)))
-            _ = try Self.lines(channel)
+            let (channel, handler) = try Self.authenticated(held)
             try channel.writeInbound(
                 InboundFrame.line(Array(#"REPORT {"ref":"e1","severity":"high","forms":["physical"]}"#.utf8)))
             try channel.writeInbound(InboundFrame.line(Array("ACK INC-000007".utf8)))
