@@ -22,7 +22,7 @@ struct Options: ParsableArguments {
     /// A typed answer; one that does not decode is an error (exit 1), not a guess.
     func decode<T: ControlAnswer>(_ type: T.Type, _ answer: JSONObject) throws -> T {
         do {
-            return try ControlReply.decode(type, from: answer)
+            return try type.init(object: answer)
         } catch {
             complain("the daemon's answer is not what this hotlinectl expects (\(T.self)); are both the same version?")
             throw ExitCode.failure

@@ -24,14 +24,14 @@ import Testing
         let status = ControlReply.Status(
             server: "hotline", startedAt: "2026-11-29T00:00:00Z", uptimeSeconds: 61, connections: ["HL-14320": 2],
             open: ["high": 1, "low": 0], overdue: ["high": 0, "low": 0], queueSeq: 7)
-        let object = ControlReply.object(status)
+        let object = status.object
         #expect(object["uptime_s"] == 61)
         #expect(object["queue_seq"] == 7)
-        #expect(try ControlReply.decode(ControlReply.Status.self, from: object) == status)
-        let failure = ControlReply.object(ControlReply.Failure(.notFound, "no incident INC-000009"))
+        #expect(try ControlReply.Status(object: object) == status)
+        let failure = ControlReply.Failure(.notFound, "no incident INC-000009").object
         #expect(failure.jsonText == #"{"code":"not-found","error":"no incident INC-000009"}"#)
         let backup = ControlReply.Backup(path: "/var/lib/hotline/b.sqlite", incidents: 3, queueSeq: 9, bytes: 4096)
-        #expect(try ControlReply.decode(ControlReply.Backup.self, from: ControlReply.object(backup)) == backup)
+        #expect(try ControlReply.Backup(object: backup.object) == backup)
     }
 
     /// One JSON codec both ways (the core's parser and writer, no Foundation coder): the wire's
@@ -55,9 +55,9 @@ import Testing
         #expect(ControlRequest.decode(Array(#"{"limit":5,"open":true,"commune":null,"cmd":"incidents","x":[1]}"#.utf8)) == .success(incidents))
         #expect(String(decoding: incidents.line, as: UTF8.self) == #"{"cmd":"incidents","limit":5,"open":true}"#)
         // A typed answer that is not what it should be is an error, not a guess.
-        #expect(throws: HLPError.self) { try ControlReply.decode(ControlReply.Backup.self, from: ["path": "/x", "incidents": 1]) }
+        #expect(throws: HLPError.self) { try ControlReply.Backup(object: ["path": "/x", "incidents": 1]) }
         #expect(throws: HLPError.self) {
-            try ControlReply.decode(ControlReply.Reloaded.self, from: ["reloaded": "yes"])
+            try ControlReply.Reloaded(object: ["reloaded": "yes"])
         }
         let status = ControlReply.Status(
             server: "h", startedAt: "t", uptimeSeconds: 1, connections: ["b": 1, "a": 2], open: [:], overdue: [:], queueSeq: 0)

@@ -101,7 +101,7 @@ struct SessionTests {
     @Test func reportIsValidatedForTheGatewaysCommune() {
         var s = Session()
         _ = send(&s, "AUTH HL-14320 secret-HL-14320")
-        guard case let .report(request, gateway) = send(&s, #"REPORT {"ref":"r1","severity":"low","forms":["economic"]}"#)
+        guard case let .persist(.report(request, gateway)) = send(&s, #"REPORT {"ref":"r1","severity":"low","forms":["economic"]}"#)
         else {
             Issue.record("expected a report action")
             return
@@ -112,7 +112,7 @@ struct SessionTests {
         #expect(code(send(&s, #"REPORT {"ref":"r1","severity":"low","forms":["economic"],"commune":"14323"}"#)) == .forbidden)
         #expect(code(send(&s, #"REPORT {"ref":"r1","severity":"low"}"#)) == .invalid)
         #expect(code(send(&s, "STATUS")) == .syntax)
-        guard case .status("INC-000009", _) = send(&s, "STATUS INC-000009") else {
+        guard case .persist(.status("INC-000009", _)) = send(&s, "STATUS INC-000009") else {
             Issue.record("expected a status action")
             return
         }

@@ -104,7 +104,7 @@ import Testing
     @Test func sessionDecisionsBecomeActions() {
         var m = ConnectionStateMachine(maxPending: 8)
         let gateway = Hotline(id: "HL-1", communeCode: "14320", name: "x", phone: "0")
-        #expect(m.respond(.status(incident: "INC-1", gateway: gateway)) == [.persist(seq: 0, .status(incident: "INC-1", gateway: gateway))])
+        #expect(m.respond(.persist(.status(incident: "INC-1", gateway: gateway))) == [.persist(seq: 0, .status(incident: "INC-1", gateway: gateway))])
         #expect(m.respond(.reply(.ok(["pong": true]))) == [])  // behind the STATUS
         #expect(m.respond(.none) == [])
         #expect(m.fill(0, "OK {}") == [.write("OK {}"), .write(#"OK {"pong":true}"#)])

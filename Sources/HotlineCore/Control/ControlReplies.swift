@@ -54,10 +54,11 @@ public enum ControlReply {
         }
 
         public var object: JSONObject {
+            // Keys in byte order, so that the line is stable (a dictionary's order is not).
             func counts(_ d: [String: Int]) -> JSONValue {
                 var o = JSONObject()
-                for (k, v) in d { o[k] = JSONValue(v) }
-                return .object(o.sortedByKey)
+                for (k, v) in d.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { o[k] = JSONValue(v) }
+                return .object(o)
             }
             return [
                 "connections": counts(connections), "open": counts(open), "overdue": counts(overdue),
@@ -118,13 +119,5 @@ public enum ControlReply {
             let f = JSONFields(object)
             reloaded = try f.required("reloaded", f.bool)
         }
-    }
-
-    /// A typed answer as the JSON object the socket carries.
-    public static func object(_ value: some ControlAnswer) -> JSONObject { value.object }
-
-    /// A typed answer from the object received.
-    public static func decode<T: ControlAnswer>(_ type: T.Type, from object: JSONObject) throws(HLPError) -> T {
-        try T(object: object)
     }
 }

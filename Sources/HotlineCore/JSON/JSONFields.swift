@@ -58,14 +58,3 @@ public struct JSONFields: Sendable {
 
     private static func printable(_ key: String) -> String { CommandParser.printable(Array(key.utf8)) }
 }
-
-extension JSONObject {
-    /// The object with its members in key order (byte order), as the control socket sends it.
-    public var sortedByKey: JSONObject {
-        var sorted = JSONObject()
-        for (key, value) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            sorted[key] = value
-        }
-        return sorted
-    }
-}

@@ -30,9 +30,15 @@ public enum SessionAction: Sendable, Equatable {
     case delayedReply(Reply, milliseconds: Int64, close: Bool)
     /// Send the reply, then close the connection.
     case replyAndClose(Reply)
-    /// Make the report durable, then reply with its receipt.
+    /// Hand the request to the store; reply once it is durable (or has failed).
+    case persist(DurableRequest)
+}
+
+/// A request the store must make durable before it is answered.
+public enum DurableRequest: Sendable, Equatable {
+    /// Store the report, then reply with its receipt.
     case report(ReportRequest, gateway: Hotline)
-    /// Look the incident up for this gateway and reply with it.
+    /// STATUS: the read is audited in the writer's transaction, answered after the commit.
     case status(incident: String, gateway: Hotline)
     /// Apply ACK, ATTEND, CLOSE or RETRACT durably, then reply.
     case caseAction(incident: String, CaseAction, gateway: Hotline)
@@ -72,7 +78,7 @@ public struct Session: Sendable {
                 let request = ReportFastPath.validate(
                     arguments, commune: gateway.communeCode, directory: env.directory, now: env.now)
             {
-                return .report(request, gateway: gateway)
+                return .persist(.report(request, gateway: gateway))
             }
             let command: Command
             do {
@@ -111,34 +117,34 @@ public struct Session: Sendable {
             do {
                 let request = try ReportValidator.validate(
                     object, commune: gateway.communeCode, directory: env.directory, now: env.now)
-                return .report(request, gateway: gateway)
+                return .persist(.report(request, gateway: gateway))
             } catch {
                 return .reply(.err(error))
             }
         case let .status(incident):
             guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
-            return .status(incident: incident, gateway: gateway)
+            return .persist(.status(incident: incident, gateway: gateway))
         case let .ack(incident, body), let .attend(incident, body):
             guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
             var attend = false
             if case .attend = command { attend = true }
             do {
                 let action = try CaseActionValidator.ack(body, directory: env.directory, now: env.now, attend: attend)
-                return .caseAction(incident: incident, action, gateway: gateway)
+                return .persist(.caseAction(incident: incident, action, gateway: gateway))
             } catch {
                 return .reply(.err(error))
             }
         case let .close(incident, body):
             guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
             do {
-                return .caseAction(incident: incident, try CaseActionValidator.close(body, now: env.now), gateway: gateway)
+                return .persist(.caseAction(incident: incident, try CaseActionValidator.close(body, now: env.now), gateway: gateway))
             } catch {
                 return .reply(.err(error))
             }
         case let .retract(incident, body):
             guard let gateway else { return .reply(.error(.authRequired, "AUTH first")) }
             do {
-                return .caseAction(incident: incident, try CaseActionValidator.retract(body, now: env.now), gateway: gateway)
+                return .persist(.caseAction(incident: incident, try CaseActionValidator.retract(body, now: env.now), gateway: gateway))
             } catch {
                 return .reply(.err(error))
             }

@@ -44,7 +44,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         deadline.cancel()
         let frame = pending.removeFirst()
         guard case let .line(line) = frame else {
-            let reply = ControlServer.line(ControlReply.object(ControlReply.Failure(.tooLong, "request too long")))
+            let reply = ControlServer.line(ControlReply.Failure(.tooLong, "request too long").object)
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: reply))).whenComplete { _ in
                 channel.close(promise: nil)
@@ -78,7 +78,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
                 context.writeAndFlush(
                     handler.wrapOutboundOut(
                         context.channel.allocator.buffer(
-                            bytes: ControlServer.line(ControlReply.object(ControlReply.Failure(.internal, "internal error"))))),
+                            bytes: ControlServer.line(ControlReply.Failure(.internal, "internal error").object))),
                     promise: nil)
             }
             context.channel.setOption(.autoRead, value: true).whenFailure { _ in }

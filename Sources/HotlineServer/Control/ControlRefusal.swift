@@ -16,7 +16,7 @@ final class ControlRefusal: ChannelInboundHandler {
 
     private func refuse(_ context: ChannelHandlerContext) {
         let line = ControlServer.line(
-            ControlReply.object(ControlReply.Failure(.unavailable, "too many operator connections; retry later")))
+            ControlReply.Failure(.unavailable, "too many operator connections; retry later").object)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: line))).whenComplete { _ in
             channel.close(promise: nil)

@@ -81,7 +81,7 @@ extension HotlineApp {
             }
         case .reload:
             return try await read { self.reload() }
-                ? ControlReply.object(ControlReply.Reloaded()) : Self.failure(.invalid, "reload failed; see the daemon's log")
+                ? ControlReply.Reloaded().object : Self.failure(.invalid, "reload failed; see the daemon's log")
         case let .backup(path):
             let logger = self.logger
             return try await read {
@@ -90,8 +90,7 @@ extension HotlineApp {
                     logger.notice(
                         "backup written",
                         metadata: ["operator": "\(user)", "backup.path": "\(path)", "backup.incidents": "\(b.incidents)"])
-                    return ControlReply.object(
-                        ControlReply.Backup(path: b.path, incidents: b.incidents, queueSeq: b.queueSeq, bytes: Int64(b.bytes)))
+                    return ControlReply.Backup(path: b.path, incidents: b.incidents, queueSeq: b.queueSeq, bytes: Int64(b.bytes)).object
                 } catch {
                     return Self.failure(.unavailable, "\(error)")
                 }
@@ -109,11 +108,11 @@ extension HotlineApp {
                 overdue[s.rawValue] = counts.overdue[s.rawValue] ?? 0
             }
         }
-        return ControlReply.object(
-            ControlReply.Status(
-                server: configuration.server.name, startedAt: scheduler.startedAt.rfc3339,
-                uptimeSeconds: Int(now.seconds - scheduler.startedAt.seconds), connections: connections, open: open,
-                overdue: overdue, queueSeq: queue.lastWrittenSeq))
+        return ControlReply.Status(
+            server: configuration.server.name, startedAt: scheduler.startedAt.rfc3339,
+            uptimeSeconds: Int(now.seconds - scheduler.startedAt.seconds), connections: connections, open: open,
+            overdue: overdue, queueSeq: queue.lastWrittenSeq
+        ).object
     }
 
     /// An operator's read of personal data: recorded durably, then answered.
@@ -153,6 +152,6 @@ extension HotlineApp {
     }
 
     static func failure(_ code: ErrorCode, _ text: String) -> JSONObject {
-        ControlReply.object(ControlReply.Failure(code, text))
+        ControlReply.Failure(code, text).object
     }
 }

@@ -40,7 +40,7 @@ extension ConnectionHandler {
     }
 
     /// Submits a durable request; its answer fills slot `seq`.
-    func submit(_ request: ConnectionStateMachine.Persist, filling seq: Int, on eventLoop: any EventLoop) {
+    func submit(_ request: DurableRequest, filling seq: Int, on eventLoop: any EventLoop) {
         let snapshot = shared.snapshot
         let logger = self.logger
         switch request {

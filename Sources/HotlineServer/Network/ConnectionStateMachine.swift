@@ -20,20 +20,11 @@ struct ConnectionStateMachine {
         case refuse
     }
 
-    /// A request that is answered once it is durable (or has failed): the handler submits it to
-    /// the store and fills `seq` with the answer.
-    enum Persist: Equatable {
-        case report(ReportRequest, gateway: Hotline)
-        case caseAction(incident: String, CaseAction, gateway: Hotline)
-        /// STATUS: the read is audited in the writer's transaction, answered after the commit.
-        case status(incident: String, gateway: Hotline)
-    }
-
     /// What the handler does after an event.
     enum Output: Equatable {
         case write(String)
         /// Submit the request to the store; its answer fills slot `seq`.
-        case persist(seq: Int, Persist)
+        case persist(seq: Int, DurableRequest)
         /// Fill slot `seq` with `line` after `milliseconds` (a repeated AUTH failure); then close
         /// if asked. Nothing more is handled meanwhile.
         case delay(seq: Int, line: String, milliseconds: Int64, close: Bool)
@@ -144,12 +135,8 @@ struct ConnectionStateMachine {
         case let .delayedReply(reply, milliseconds, close):
             let seq = reserveDelayed(closing: close)
             return [.delay(seq: seq, line: reply.line, milliseconds: milliseconds, close: close)]
-        case let .report(request, gateway):
-            return [.persist(seq: reserve(), .report(request, gateway: gateway))]
-        case let .caseAction(incident, action, gateway):
-            return [.persist(seq: reserve(), .caseAction(incident: incident, action, gateway: gateway))]
-        case let .status(incident, gateway):
-            return [.persist(seq: reserve(), .status(incident: incident, gateway: gateway))]
+        case let .persist(request):
+            return [.persist(seq: reserve(), request)]
         }
     }
 

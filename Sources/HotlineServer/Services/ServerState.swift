@@ -69,13 +69,9 @@ public final class ServerState: Sendable {
             maxShelterPerCommune: maxShelterPerCommune, clock: clock)
     }
 
-    public var serverName: String { intake.serverName }
     public var maxLineBytes: Int { intake.maxLineBytes }
     public var clock: any HotlineClock { intake.clock }
     public var limits: Limits { intake.limits }
-    public var maxShelterPerCommune: Int { intake.maxShelterPerCommune }
-    public var rateLimiter: RateLimiter { intake.rateLimiter }
-    public var preAuthLimiter: RateLimiter { intake.preAuthLimiter }
     public var metrics: HotlineMetrics { intake.metrics }
     public var snapshot: Snapshot {
         get { intake.snapshot }

@@ -1,3 +1,47 @@
+/// What the store answers besides an incident's view (`IncidentView`): the outcome of a case
+/// action, the operator's list and audit, and why it refused. The protocol layer renders them
+/// (`StoreReplies`).
+
+/// What ACK, ATTEND, CLOSE, RETRACT or a reassignment left the incident as.
+public struct CaseOutcome: Sendable, Equatable {
+    public enum Detail: Sendable, Equatable {
+        case none
+        /// ACK: when attendance is now due (nil when the incident had none).
+        case attendDue(Timestamp?)
+        /// RETRACT: the incident is flagged for review.
+        case review
+        /// A reassignment: the new assignee as stored.
+        case assigned(JSONValue)
+    }
+
+    public var incident: String
+    public var state: String
+    public var detail: Detail
+
+    public init(incident: String, state: String, detail: Detail = .none) {
+        self.incident = incident
+        self.state = state
+        self.detail = detail
+    }
+}
+
+/// Why the store did not do what it was asked. The protocols word it (`wire`).
+public enum StoreError: Error, Sendable, Equatable {
+    /// No incident with this id (as the request wrote it).
+    case noIncident(String)
+    /// The incident belongs to another commune than the gateway's; `owner` when the refusal may
+    /// name it (a case action), nil when it may not (STATUS: only that the id exists).
+    case otherCommune(incident: String, owner: String?)
+    /// The incident is closed: no more actions.
+    case closed(incident: String)
+    /// A REPORT's ref was already used with other content.
+    case refReused(String)
+    /// The request conflicts with the incident itself (a responder, a time).
+    case invalid(field: String, String)
+    /// The store cannot do it now (shutting down, a full disk, no primary): retry later.
+    case unavailable(String)
+}
+
 /// Who read a survivor's details, and who acted on a case (as GBV case-management systems
 /// keep it). An audit row names the reader (an operator's Unix user, or a gateway and its
 /// peer address), the time, the incident and what was shown or done; never the personal data
